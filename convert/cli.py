@@ -1,0 +1,224 @@
+"""Command line: ``pressroom convert|check|fix|themes`` (``main(argv) -> int``).
+
+Exit status: 0 success (warnings allowed), 1 a document failed (or warnings under
+``--strict``), 2 usage error. A document that cannot be converted gets one line on stderr,
+``path: error: why [code]``, never a traceback, and leaves no output file.
+"""
+
+from __future__ import annotations
+
+import argparse
+import difflib
+import sys
+import time
+from collections.abc import Callable, Sequence
+from pathlib import Path
+
+from . import __version__
+from .diagnostics import Report, Severity
+from .errors import ConvertError
+from .load import LoadOptions, decode, load, read_bytes
+from .normalize import normalize
+from .pipeline import FORMATS, PROFILES, Options, convert_article
+from .theme import available, load_theme, read_info
+from .writers import atomic_output
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str) -> None:  # one line and exit 2, as argparse does, no usage dump
+        self.exit(
+            2, f"pressroom: error: {message} (see pressroom {self.prog.split()[-1]} --help)\n"
+        )
+
+
+def _formats(text: str) -> tuple[str, ...]:
+    items = tuple(dict.fromkeys(f.strip().lower() for f in text.split(",") if f.strip()))
+    unknown = [f for f in items if f not in FORMATS]
+    if unknown or not items:
+        raise argparse.ArgumentTypeError(
+            f"unknown format {', '.join(unknown) or '(none)'}; choose from {', '.join(FORMATS)}"
+        )
+    return items
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = _Parser(prog="pressroom", description="Markdown articles → repaired PDF and EPUB 3.")
+    parser.add_argument("--version", action="version", version=f"pressroom {__version__}")
+    sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
+
+    conv = sub.add_parser("convert", help="convert Markdown files to PDF, EPUB and/or HTML")
+    conv.add_argument("inputs", nargs="+", type=Path, metavar="INPUT")
+    conv.add_argument("-o", "--outdir", type=Path, default=Path("build"))
+    conv.add_argument(
+        "--format",
+        type=_formats,
+        default=("pdf", "epub"),
+        dest="formats",
+        help="comma-separated: pdf,epub,html (default: pdf,epub)",
+    )
+    conv.add_argument("--theme", default="base", help="theme name or theme folder")
+    conv.add_argument("--profile", choices=sorted(PROFILES), default="screen")
+    conv.add_argument("--root", type=Path, help="content root (default: each input's folder)")
+    conv.add_argument("--strict", action="store_true", help="fail a document on any warning")
+    conv.add_argument("--report", type=Path, metavar="FILE.json", help="write diagnostics as JSON")
+    conv.add_argument(
+        "--allow-remote",
+        action="store_true",
+        help="let the PDF renderer fetch http(s) resources (off by default)",
+    )
+    conv.add_argument("-q", "--quiet", action="store_true", help="print errors only")
+    conv.set_defaults(run=_convert)
+
+    check = sub.add_parser("check", help="print diagnostics only; write nothing")
+    check.add_argument("inputs", nargs="+", type=Path, metavar="INPUT")
+    check.add_argument("--json", action="store_true", help="diagnostics as JSON on stdout")
+    check.add_argument("--root", type=Path)
+    check.add_argument("--strict", action="store_true")
+    check.set_defaults(run=_check)
+
+    fix = sub.add_parser("fix", help="write the normalized Markdown")
+    fix.add_argument("inputs", nargs="+", type=Path, metavar="INPUT")
+    where = fix.add_mutually_exclusive_group(required=True)
+    where.add_argument("-o", "--outdir", type=Path)
+    where.add_argument("--in-place", action="store_true")
+    fix.add_argument("--diff", action="store_true", help="also print a unified diff")
+    fix.add_argument("--root", type=Path)
+    fix.set_defaults(run=_fix)
+
+    themes = sub.add_parser("themes", help="list themes and their inheritance")
+    themes.set_defaults(run=_themes)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        return int(args.run(args))
+    except KeyboardInterrupt:
+        print("pressroom: interrupted", file=sys.stderr)
+        return 130
+    except ConvertError as exc:  # a theme or setup problem that stops every document
+        print(f"pressroom: {exc}", file=sys.stderr)
+        return 1
+
+
+def _duplicate_stems(inputs: Sequence[Path]) -> str | None:
+    seen: dict[str, Path] = {}
+    for path in inputs:
+        if path.stem in seen and seen[path.stem] != path:
+            return f"{seen[path.stem]} and {path} would write the same output names"
+        seen[path.stem] = path
+    return None
+
+
+def _print_diagnostics(report: Report, *, quiet: bool = False) -> None:
+    for diagnostic in report.sorted():
+        if quiet and diagnostic.severity < Severity.ERROR:
+            continue
+        print(diagnostic, file=sys.stderr)
+
+
+def _each(
+    inputs: Sequence[Path], job: Callable[[Path, Report], None], *, strict: bool
+) -> tuple[int, Report]:
+    """Run ``job`` per input with its own report; a failing input never stops the rest."""
+    status = 0
+    everything = Report()
+    for path in inputs:
+        report = Report()
+        try:
+            job(path, report)
+        except ConvertError as exc:
+            if exc.path is None:
+                exc.path = path
+            print(exc, file=sys.stderr)
+            status = 1
+        worst = report.worst()
+        if worst is not None and (
+            worst >= Severity.ERROR or (strict and worst >= Severity.WARNING)
+        ):
+            status = 1
+        everything.extend(report)
+    return status, everything
+
+
+def _convert(args: argparse.Namespace) -> int:
+    if clash := _duplicate_stems(args.inputs):
+        print(f"pressroom: error: {clash}", file=sys.stderr)
+        return 2
+    load_theme(args.theme)  # a bad theme is one error up front, not one per document
+    options = Options(
+        formats=args.formats,
+        theme=args.theme,
+        profile=args.profile,
+        root=args.root,
+        strict=args.strict,
+        allow_remote=args.allow_remote,
+    )
+
+    def job(path: Path, report: Report) -> None:
+        started = time.perf_counter()
+        try:
+            written = convert_article(path, args.outdir, options, report)
+        finally:
+            _print_diagnostics(report, quiet=args.quiet)
+        if not args.quiet:
+            names = ", ".join(str(p) for p in written.values())
+            print(f"{path} → {names} ({time.perf_counter() - started:.2f} s)")
+
+    status, everything = _each(args.inputs, job, strict=args.strict)
+    if args.report:
+        with atomic_output(args.report) as tmp:
+            tmp.write_text(everything.to_json() + "\n", encoding="utf-8")
+    return status
+
+
+def _check(args: argparse.Namespace) -> int:
+    def job(path: Path, report: Report) -> None:
+        normalize(load(path, report, LoadOptions(root=args.root)), report)
+
+    status, everything = _each(args.inputs, job, strict=args.strict)
+    if args.json:
+        print(everything.to_json())
+    else:
+        _print_diagnostics(everything)
+    return status
+
+
+def _fix(args: argparse.Namespace) -> int:
+    if args.outdir and (clash := _duplicate_stems(args.inputs)):
+        print(f"pressroom: error: {clash}", file=sys.stderr)
+        return 2
+
+    def job(path: Path, report: Report) -> None:
+        article = normalize(load(path, report, LoadOptions(root=args.root)), report)
+        original = decode(read_bytes(path), path)
+        head = "".join(original.splitlines(keepends=True)[: article.body_line - 1])
+        fixed = head + article.markdown
+        if fixed and not fixed.endswith("\n"):
+            fixed += "\n"
+        out = path if args.in_place else args.outdir / path.name
+        if args.diff:
+            sys.stdout.writelines(
+                difflib.unified_diff(
+                    original.splitlines(keepends=True),
+                    fixed.splitlines(keepends=True),
+                    fromfile=str(path),
+                    tofile=str(out),
+                )
+            )
+        with atomic_output(out) as tmp:
+            tmp.write_text(fixed, encoding="utf-8")
+        _print_diagnostics(report)
+
+    status, _ = _each(args.inputs, job, strict=False)
+    return status
+
+
+def _themes(args: argparse.Namespace) -> int:
+    for name, folder in sorted(available().items()):
+        info = read_info(folder)
+        chain = load_theme(name).chain
+        lineage = " → ".join(t.name for t in chain)
+        print(f"{name:<12} {lineage:<24} {info.description}")
+    return 0

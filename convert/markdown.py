@@ -1,0 +1,138 @@
+"""Stage 3, parse: normalized Markdown → a sanitized HTML fragment and its headings.
+
+The only module that imports Python-Markdown (and, for the stylesheet of highlighted
+code, Pygments).
+
+Contract:
+- Extensions: tables, fenced code, footnotes, attribute lists, code highlighting.
+- Every heading gets a unique id: an explicit ``{#id}`` is kept, otherwise GitHub's slug,
+  repeats numbered ``-1``, ``-2`` (``slugs.py``), so fragment links written for GitHub work.
+- Footnote ids are renumbered ``fn-1``/``fnref-1`` whatever their labels were, so they are
+  always valid XML ids.
+- The result has passed the raw-HTML allow-list (``sanitize.clean``).
+"""
+
+from __future__ import annotations
+
+import re
+import xml.etree.ElementTree as etree
+from functools import lru_cache
+
+import markdown as md_lib
+from markdown.extensions import Extension
+from markdown.treeprocessors import Treeprocessor
+from pygments.formatters import HtmlFormatter
+
+from .model import Article, Heading, Parsed
+from .sanitize import clean
+from .slugs import UniqueIds, slugify
+
+_HEADING_TAGS = {"h1", "h2", "h3", "h4", "h5", "h6"}
+_STASH = re.compile("\x02wzxhzdk:\\d+\x03")
+
+
+def _text(el: etree.Element) -> str:
+    return " ".join(_STASH.sub("", "".join(el.itertext())).split())
+
+
+class _Ids(Treeprocessor):
+    """Assign unique heading ids and renumber footnote ids (runs after footnotes)."""
+
+    def __init__(self, md: md_lib.Markdown) -> None:
+        super().__init__(md)
+        self.headings: list[Heading] = []
+
+    def run(self, root: etree.Element) -> None:
+        ids = UniqueIds()
+        self.headings = []
+        elements = list(root.iter())
+        # Ids written by the author are honoured first, so a generated slug never takes them.
+        explicit = [el for el in elements if el.get("id") and not _is_footnote_id(el.get("id"))]
+        for el in explicit:
+            el.set("id", ids.make(el.get("id", "")))
+        for el in elements:
+            if el.tag in _HEADING_TAGS:
+                text = _text(el)
+                if not el.get("id"):
+                    el.set("id", ids.make(slugify(text)))
+                self.headings.append(Heading(int(el.tag[1]), text, el.get("id", "")))
+        _renumber_footnotes(elements, ids)
+
+
+def _is_footnote_id(ident: str | None) -> bool:
+    return bool(ident) and (ident.startswith("fn-") or ident.startswith("fnref"))
+
+
+def _renumber_footnotes(elements: list[etree.Element], ids: UniqueIds) -> None:
+    """``fn-my label`` → ``fn-1``; every ``href="#…"`` that pointed at the old id follows."""
+    refs: dict[str, list[tuple[str, etree.Element]]] = {}
+    notes: list[etree.Element] = []
+    for el in elements:
+        ident = el.get("id") or ""
+        if el.tag == "li" and ident.startswith("fn-"):
+            notes.append(el)
+        elif el.tag == "sup" and (match := re.fullmatch(r"fnref(\d*)-(.*)", ident)):
+            refs.setdefault(match[2], []).append((match[1], el))
+    mapping: dict[str, str] = {}
+    for n, li in enumerate(notes, start=1):
+        old = li.get("id", "")
+        mapping[old] = ids.make(f"fn-{n}")
+        li.set("id", mapping[old])
+        for repeat, sup in refs.get(old.removeprefix("fn-"), ()):
+            new = ids.make(f"fnref{repeat}-{n}")
+            mapping[sup.get("id", "")] = new
+            sup.set("id", new)
+    if not mapping:
+        return
+    for el in elements:
+        href = el.get("href") or ""
+        if href.startswith("#") and href[1:] in mapping:
+            el.set("href", "#" + mapping[href[1:]])
+
+
+class _PressroomExtension(Extension):
+    def extendMarkdown(self, md: md_lib.Markdown) -> None:
+        processor = _Ids(md)
+        md.treeprocessors.register(processor, "pressroom_ids", 4)
+        md.pressroom_ids = processor  # type: ignore[attr-defined]
+
+
+@lru_cache(maxsize=1)
+def _engine() -> md_lib.Markdown:
+    # One engine per process, reset between documents: building it costs more than a
+    # short article's conversion.
+    return md_lib.Markdown(
+        extensions=[
+            "tables",
+            "fenced_code",
+            "footnotes",
+            "attr_list",
+            "def_list",
+            "abbr",
+            "sane_lists",
+            "codehilite",
+            _PressroomExtension(),
+        ],
+        extension_configs={
+            "footnotes": {"SEPARATOR": "-", "BACKLINK_TEXT": "↩", "UNIQUE_IDS": False},
+            "codehilite": {"css_class": "highlight", "guess_lang": False},
+            "tables": {"use_align_attribute": True},
+        },
+        output_format="html",
+    )
+
+
+def parse(article: Article) -> Parsed:
+    """Render ``article.markdown`` to a sanitized HTML fragment with unique ids."""
+    engine = _engine()
+    engine.reset()
+    html = engine.convert(article.markdown)
+    headings = tuple(engine.pressroom_ids.headings)  # type: ignore[attr-defined]
+    html = clean(html)
+    return Parsed(html=html, headings=headings, has_code="<pre" in html)
+
+
+@lru_cache(maxsize=8)
+def highlight_css(style: str = "friendly") -> str:
+    """CSS for highlighted code in the given Pygments style, scoped to ``.highlight``."""
+    return HtmlFormatter(style=style).get_style_defs(".highlight")

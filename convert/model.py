@@ -1,0 +1,105 @@
+"""Data that flows between the pipeline stages.
+
+Every type here is a frozen dataclass: a stage takes one and returns a new one
+(``dataclasses.replace``), so the PDF and EPUB paths can never see each other's edits.
+This module imports nothing from the package and does no I/O.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Literal
+
+Target = Literal["html", "pdf", "epub"]
+
+
+@dataclass(frozen=True, slots=True)
+class Meta:
+    """Typed frontmatter. Keys we do not understand are kept, untouched, in ``extra``."""
+
+    title: str = ""
+    subtitle: str = ""
+    authors: tuple[str, ...] = ()
+    date: dt.date | None = None
+    lang: str = "en"
+    cover: Path | None = None
+    description: str = ""
+    tags: tuple[str, ...] = ()
+    extra: Mapping[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True, slots=True)
+class Asset:
+    """A local file the output carries (an image): where it is and how the output names it."""
+
+    source: Path
+    href: str
+    media_type: str
+
+
+@dataclass(frozen=True, slots=True)
+class Article:
+    """One Markdown document after loading.
+
+    ``markdown`` is the body with frontmatter removed and line endings normalised to ``\\n``;
+    ``body_line`` is the 1-based line of the source file where that body starts, so a
+    diagnostic about body line *n* names file line ``body_line + n - 1``.
+    ``root`` is the content root: the only folder (with the theme folders) that output may
+    read files from.
+    """
+
+    source: Path
+    meta: Meta
+    markdown: str
+    body_line: int = 1
+    root: Path = Path(".")
+    assets: tuple[Asset, ...] = ()
+    # After normalization: the source line of each line of ``markdown`` (repairs move lines).
+    line_map: tuple[int, ...] = ()
+
+    def line_of(self, index: int) -> int:
+        """File line of 0-based body line ``index``."""
+        if 0 <= index < len(self.line_map):
+            return self.line_map[index]
+        return self.body_line + index
+
+
+@dataclass(frozen=True, slots=True)
+class Heading:
+    """A heading as the parser saw it: level 1-6, plain text, final unique id."""
+
+    level: int
+    text: str
+    id: str
+
+
+@dataclass(frozen=True, slots=True)
+class Parsed:
+    """The HTML fragment of an article body, plus what templates need to know about it."""
+
+    html: str
+    headings: tuple[Heading, ...]
+    has_code: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class Page:
+    """One rendered EPUB content document."""
+
+    file_name: str
+    title: str
+    xhtml: str
+    headings: tuple[Heading, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class Book:
+    """An ordered collection of articles with metadata of its own."""
+
+    root: Path
+    meta: Meta
+    chapters: tuple[Article, ...]
+    theme: str = "base"

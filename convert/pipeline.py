@@ -1,0 +1,104 @@
+"""The recipe: one article through every stage, and nothing written unless all went well.
+
+``convert_article`` names each stage in order: load → normalize → parse → render → write.
+Everything is rendered before anything is written, and if a writer fails the outputs of
+this run are removed, so a document either gets all its outputs or none.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from .diagnostics import Report, Severity
+from .errors import StrictError
+from .load import LoadOptions, load
+from .markdown import parse
+from .model import Article, Parsed
+from .normalize import normalize
+from .render import build_for, render_document, render_epub
+from .theme import load_theme
+from .writers.epub import write_epub
+from .writers.html import write_html
+from .writers.pdf import write_pdf
+
+FORMATS = ("pdf", "epub", "html")
+
+# PDF profiles: WeasyPrint variant and whether to tag the PDF (PDF/UA structure).
+PROFILES: dict[str, tuple[str | None, bool]] = {
+    "screen": (None, True),
+    "print": ("pdf/x-4", False),
+    "archive": ("pdf/a-3u", True),
+}
+
+
+@dataclass(frozen=True, slots=True)
+class Options:
+    formats: Sequence[str] = ("pdf", "epub")
+    theme: str = "base"
+    profile: str = "screen"
+    root: Path | None = None
+    strict: bool = False
+    allow_remote: bool = False
+
+
+def prepare(path: Path, report: Report, options: Options) -> tuple[Article, Parsed]:
+    """load → normalize → parse: everything up to, not including, the theme."""
+    article = load(path, report, LoadOptions(root=options.root))
+    article = normalize(article, report)
+    return article, parse(article)
+
+
+def convert_article(path: Path, outdir: Path, options: Options, report: Report) -> dict[str, Path]:
+    """Convert one Markdown file into ``outdir``; return the written paths by format."""
+    article, parsed = prepare(path, report, options)
+    theme = load_theme(options.theme)
+    build = build_for(article.meta, f"{article.meta.title}\n{article.markdown}")
+
+    document = epub_package = None
+    if {"pdf", "html"} & set(options.formats):
+        document = render_document(article, parsed, theme, build=build, report=report)
+    if "epub" in options.formats:
+        epub_package = render_epub(article, parsed, theme, build=build, report=report)
+    _check_strict(report, options, path)
+
+    stem = path.stem
+    written: dict[str, Path] = {}
+    try:
+        if epub_package is not None:
+            written["epub"] = write_epub(epub_package, outdir / f"{stem}.epub")
+        if document is not None and "html" in options.formats:
+            written["html"] = write_html(document, outdir / f"{stem}.html")
+        if document is not None and "pdf" in options.formats:
+            variant, tagged = PROFILES[options.profile]
+            out = outdir / f"{stem}.pdf"
+            write_pdf(
+                document,
+                out=out,
+                base=article.source.parent,
+                roots=(article.root, *theme.dirs),
+                report=report,
+                source=article.source,
+                identifier=build.identifier.encode("ascii"),
+                variant=variant,
+                tagged=tagged,
+                allow_remote=options.allow_remote,
+            )
+            written["pdf"] = out
+        _check_strict(report, options, path)
+    except BaseException:
+        for done in written.values():
+            with contextlib.suppress(FileNotFoundError):
+                done.unlink()
+        raise
+    return written
+
+
+def _check_strict(report: Report, options: Options, path: Path) -> None:
+    if not options.strict:
+        return
+    warnings = sum(1 for d in report if d.severity >= Severity.WARNING)
+    if warnings:
+        raise StrictError(f"{warnings} warning(s) under --strict", path=path)

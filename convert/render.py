@@ -1,0 +1,239 @@
+"""Stage 4, render: a parsed article + a theme → documents for the writers.
+
+Contract:
+- ``render_document`` gives the one HTML document that WeasyPrint lays out (and that
+  ``--format html`` writes as is): theme stylesheets linked by ``file://`` URL, images
+  resolved to ``file://`` URLs under the content root, footnotes at their call sites.
+- ``render_epub`` gives the XHTML pages, images and stylesheets an EPUB packs: images
+  renamed into ``images/``, footnotes as EPUB notes.
+- Both report what the tree stage repaired (links, images) with the source line.
+- Nothing here reads the clock: dates come from ``Build`` (``SOURCE_DATE_EPOCH``, else the
+  article's date), so the same input always renders the same output.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import mimetypes
+import os
+import re
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+from markupsafe import Markup
+
+from .diagnostics import Diagnostic, Location, Report, Severity
+from .markdown import highlight_css
+from .model import Article, Asset, Heading, Meta, Page, Parsed, Target
+from .paths import resolve_local
+from .theme import Theme
+from .tree import Emit, prepare
+
+_RTL = {"ar", "he", "fa", "ur", "yi", "ps", "sd", "ug", "dv", "ckb"}
+
+
+@dataclass(frozen=True, slots=True)
+class Build:
+    """Facts about this build that templates and writers need; no wall clock."""
+
+    date: dt.datetime
+    identifier: str
+
+    @property
+    def iso(self) -> str:
+        return self.date.strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def build_for(meta: Meta, content_key: str) -> Build:
+    """``SOURCE_DATE_EPOCH`` if set, else the article's date, else the Unix epoch.
+
+    The identifier is a UUID derived from the content, so it is stable across builds.
+    """
+    epoch = os.environ.get("SOURCE_DATE_EPOCH", "").strip()
+    if epoch.isdigit():
+        date = dt.datetime.fromtimestamp(int(epoch), dt.UTC)
+    elif isinstance(meta.date, dt.datetime):
+        date = (
+            meta.date.astimezone(dt.UTC) if meta.date.tzinfo else meta.date.replace(tzinfo=dt.UTC)
+        )
+    elif isinstance(meta.date, dt.date):
+        date = dt.datetime(meta.date.year, meta.date.month, meta.date.day, tzinfo=dt.UTC)
+    else:
+        date = dt.datetime(1970, 1, 1, tzinfo=dt.UTC)
+    digest = hashlib.sha256(content_key.encode("utf-8")).hexdigest()
+    identifier = f"urn:uuid:{uuid.UUID(digest[:32], version=5)}"
+    return Build(date=date.replace(microsecond=0), identifier=identifier)
+
+
+def direction(lang: str) -> str:
+    return "rtl" if lang.split("-")[0].lower() in _RTL else "ltr"
+
+
+def _emitter(article: Article, report: Report) -> Emit:
+    lines = article.markdown.split("\n")
+
+    def emit(code: str, needle: str, message: str, fix: str | None, severity: Severity) -> None:
+        line = next((i for i, text in enumerate(lines) if needle and needle in text), None)
+        where = article.line_of(line) if line is not None else None
+        report.add(Diagnostic(code, severity, Location(article.source, where), message, fix))
+
+    return emit
+
+
+def _context(article: Article, parsed: Parsed, theme: Theme, build: Build, target: Target) -> dict:
+    meta = article.meta
+    return {
+        "meta": meta,
+        "dek": _dek(meta.description, parsed.html),
+        "title": meta.title,
+        "lang": meta.lang,
+        "dir": direction(meta.lang),
+        "date": _display_date(meta.date),
+        "date_iso": meta.date.isoformat() if meta.date else "",
+        "headings": parsed.headings,
+        "build": build,
+        "target": target,
+        "code_css": Markup(highlight_css(theme.options.get("code_style", "friendly")))
+        if parsed.has_code
+        else "",
+    }
+
+
+def _dek(description: str, body_html: str) -> str:
+    """The description as a standfirst, unless it only repeats the opening paragraph."""
+    opening = " ".join(re.sub(r"<[^>]+>", "", body_html[:4000]).split())
+    probe = " ".join(description.split())[:80]
+    return "" if probe and opening.startswith(probe) else description
+
+
+def _display_date(value: dt.date | None) -> str:
+    if value is None:
+        return ""
+    return f"{value.day} {value:%B %Y}"
+
+
+def render_document(
+    article: Article, parsed: Parsed, theme: Theme, *, build: Build, report: Report
+) -> str:
+    """The complete HTML document for WeasyPrint (and ``--format html``)."""
+
+    def image(src: str) -> str | None:
+        found = resolve_local(src, path=article.source, root=article.root)
+        return found.as_uri() if found else None
+
+    prepared = prepare(parsed.html, target="pdf", images=image, emit=_emitter(article, report))
+    return theme.render(
+        "article.html.j2",
+        body=Markup(prepared.html),
+        stylesheets=[p.as_uri() for p in theme.stylesheets("pdf")],
+        **_context(article, parsed, theme, build, "pdf"),
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class EpubPackage:
+    """Everything an EPUB writer needs, already rendered."""
+
+    meta: Meta
+    build: Build
+    pages: tuple[Page, ...]
+    assets: tuple[Asset, ...]
+    stylesheets: tuple[Asset, ...]
+    cover: Asset | None
+    accessibility_summary: str
+
+
+_MEDIA_TYPES = {".svg": "image/svg+xml", ".webp": "image/webp", ".jpg": "image/jpeg"}
+
+
+def media_type(path: Path) -> str:
+    suffix = path.suffix.lower()
+    return (
+        _MEDIA_TYPES.get(suffix) or mimetypes.guess_type(path.name)[0] or "application/octet-stream"
+    )
+
+
+class _AssetNames:
+    """Gives every packed file one stable name under a folder, however often it is used."""
+
+    def __init__(self, folder: str) -> None:
+        self.folder = folder
+        self.by_source: dict[Path, Asset] = {}
+
+    def add(self, source: Path) -> Asset:
+        if source not in self.by_source:
+            n = len(self.by_source) + 1
+            safe = "".join(c if c.isalnum() or c in "._-" else "_" for c in source.name)
+            self.by_source[source] = Asset(
+                source, f"{self.folder}/{n:03d}-{safe}", media_type(source)
+            )
+        return self.by_source[source]
+
+
+def render_epub(
+    article: Article, parsed: Parsed, theme: Theme, *, build: Build, report: Report
+) -> EpubPackage:
+    """One article as an EPUB: a cover page when it has a cover, and one chapter page."""
+    names = _AssetNames("images")
+    resolve: Callable[[str], str | None]
+
+    def resolve(src: str) -> str | None:
+        found = resolve_local(src, path=article.source, root=article.root)
+        if found is None or media_type(found).split("/")[0] != "image":
+            return None
+        return names.add(found).href
+
+    prepared = prepare(parsed.html, target="epub", images=resolve, emit=_emitter(article, report))
+    sheets = tuple(
+        Asset(path, f"css/{i:02d}-{path.name}", "text/css")
+        for i, path in enumerate(theme.stylesheets("epub"), start=1)
+    )
+    context = _context(article, parsed, theme, build, "epub")
+    pages: list[Page] = []
+    cover = None
+    if article.meta.cover is not None:
+        cover = Asset(
+            article.meta.cover,
+            f"images/cover{article.meta.cover.suffix.lower()}",
+            media_type(article.meta.cover),
+        )
+        pages.append(
+            Page(
+                "cover.xhtml",
+                "Cover",
+                theme.render(
+                    "cover.xhtml.j2",
+                    cover_href=cover.href,
+                    stylesheets=[s.href for s in sheets],
+                    **context,
+                ),
+            )
+        )
+    chapter = theme.render(
+        "chapter.xhtml.j2",
+        body=Markup(prepared.html),
+        stylesheets=[s.href for s in sheets],
+        **context,
+    )
+    pages.append(Page("chapter.xhtml", article.meta.title, chapter, _toc_headings(parsed.headings)))
+    summary = "Text with headings for navigation and a table of contents." + (
+        " Images carry their alternative text." if names.by_source else ""
+    )
+    return EpubPackage(
+        meta=article.meta,
+        build=build,
+        pages=tuple(pages),
+        assets=tuple(names.by_source.values()),
+        stylesheets=sheets,
+        cover=cover,
+        accessibility_summary=summary,
+    )
+
+
+def _toc_headings(headings: tuple[Heading, ...]) -> tuple[Heading, ...]:
+    """Headings for the navigation: the two top levels present in the body."""
+    levels = sorted({h.level for h in headings})[:2]
+    return tuple(h for h in headings if h.level in levels)

@@ -1,0 +1,190 @@
+"""Themes: find a theme folder, walk its ``inherit`` chain, build its Jinja environment.
+
+A theme is a folder with ``theme.toml``, ``templates/*.j2`` and ``css/``. ``inherit`` names
+the parent; a child overrides single files (first match along the chain wins) and reaches
+the parent's file of the same name explicitly with ``{% extends "!base/article.html.j2" %}``.
+Jinja runs with ``StrictUndefined`` (a typo in a template is an error, not an empty string)
+and autoescape (article text can never inject markup through a template variable).
+
+Built-in themes live in ``themes/`` at the top of the source tree and ship in the wheel as
+``convert/themes``; a theme given as a path is loaded from there, its parent looked up next
+to it and then among the built-ins.
+"""
+
+from __future__ import annotations
+
+import tomllib
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+import jinja2
+
+from .errors import ThemeError
+from .model import Target
+
+_MAX_DEPTH = 16
+
+
+def builtin_dirs() -> tuple[Path, ...]:
+    """Where built-in themes live: inside the installed package, or the source tree."""
+    here = Path(__file__).resolve().parent
+    return tuple(p for p in (here / "themes", here.parent / "themes") if p.is_dir())
+
+
+@dataclass(frozen=True)
+class ThemeInfo:
+    name: str
+    path: Path
+    inherit: str | None
+    description: str
+    stylesheets: Mapping[str, tuple[str, ...]]
+    options: Mapping[str, Any]
+
+
+@dataclass(frozen=True)
+class Theme:
+    """A resolved theme: its chain (child first), merged options, and Jinja environment."""
+
+    chain: tuple[ThemeInfo, ...]
+    options: Mapping[str, Any]
+    env: jinja2.Environment = field(repr=False, compare=False)
+
+    @property
+    def name(self) -> str:
+        return self.chain[0].name
+
+    @property
+    def dirs(self) -> tuple[Path, ...]:
+        return tuple(info.path for info in self.chain)
+
+    def find(self, relpath: str) -> Path:
+        """The nearest theme's copy of a static file (``css/print.css``)."""
+        for info in self.chain:
+            candidate = info.path / relpath
+            if candidate.is_file():
+                return candidate
+        raise ThemeError(f"theme {self.name!r} has no file {relpath!r}", code="theme.file-missing")
+
+    def stylesheets(self, target: Target) -> tuple[Path, ...]:
+        """The stylesheet files for ``target``, from the nearest theme that lists them."""
+        for info in self.chain:
+            if target in info.stylesheets:
+                return tuple(self.find(rel) for rel in info.stylesheets[target])
+        return ()
+
+    def render(self, template: str, **context: Any) -> str:
+        try:
+            return self.env.get_template(template).render(theme=self.options, **context)
+        except jinja2.TemplateNotFound as exc:
+            raise ThemeError(
+                f"theme {self.name!r} has no template {exc.name!r}", code="theme.template-missing"
+            ) from None
+        except jinja2.UndefinedError as exc:
+            raise ThemeError(
+                f"template {template!r} of theme {self.name!r}: {exc.message}",
+                code="theme.template-error",
+            ) from None
+        except jinja2.TemplateSyntaxError as exc:
+            raise ThemeError(
+                f"{exc.filename or template}:{exc.lineno}: {exc.message}",
+                code="theme.template-error",
+            ) from None
+
+
+def read_info(folder: Path) -> ThemeInfo:
+    """Parse ``folder/theme.toml``."""
+    toml_path = folder / "theme.toml"
+    try:
+        data = tomllib.loads(toml_path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise ThemeError(f"{folder} has no theme.toml", code="theme.not-a-theme") from None
+    except tomllib.TOMLDecodeError as exc:
+        raise ThemeError(f"{toml_path}: {exc}", code="theme.invalid") from None
+    section = data.get("theme", {})
+    inherit = section.get("inherit") or None
+    sheets = {k: tuple(v) for k, v in data.get("stylesheets", {}).items()}
+    return ThemeInfo(
+        name=folder.name,
+        path=folder.resolve(),
+        inherit=inherit,
+        description=section.get("description", ""),
+        stylesheets=sheets,
+        options=dict(data.get("options", {})),
+    )
+
+
+def available(extra_dirs: tuple[Path, ...] = ()) -> dict[str, Path]:
+    """Theme name → folder, built-ins last so a local theme of the same name wins."""
+    found: dict[str, Path] = {}
+    for base in (*extra_dirs, *builtin_dirs()):
+        if not base.is_dir():
+            continue
+        for folder in sorted(base.iterdir()):
+            if (folder / "theme.toml").is_file():
+                found.setdefault(folder.name, folder)
+    return found
+
+
+def load_theme(spec: str | Path = "base", options: Mapping[str, Any] | None = None) -> Theme:
+    """Resolve ``spec`` (a theme name or a folder) into a ``Theme``."""
+    return _load(str(spec), tuple(sorted((options or {}).items())))
+
+
+@lru_cache(maxsize=16)
+def _load(spec: str, option_items: tuple[tuple[str, Any], ...]) -> Theme:
+    path = Path(spec)
+    search: tuple[Path, ...] = ()
+    if "/" in spec or spec.startswith(".") or (path.is_dir() and (path / "theme.toml").exists()):
+        if not (path / "theme.toml").is_file():
+            raise ThemeError(f"{spec} is not a theme folder (no theme.toml)", code="theme.missing")
+        search = (path.resolve().parent,)
+        name = path.resolve().name
+    else:
+        name = spec
+    themes = available(search)
+    chain: list[ThemeInfo] = []
+    seen: list[str] = []
+    current: str | None = name
+    while current is not None:
+        if current in seen:
+            cycle = " → ".join([*seen, current])
+            raise ThemeError(f"theme inheritance loops: {cycle}", code="theme.cycle")
+        if len(seen) >= _MAX_DEPTH:
+            raise ThemeError(f"theme inheritance deeper than {_MAX_DEPTH}", code="theme.cycle")
+        if current not in themes:
+            known = ", ".join(sorted(themes)) or "none"
+            child = f" (parent of {seen[-1]!r})" if seen else ""
+            raise ThemeError(
+                f"no theme named {current!r}{child}; themes found: {known}",
+                code="theme.missing",
+            )
+        info = read_info(themes[current])
+        chain.append(info)
+        seen.append(current)
+        current = info.inherit
+    merged: dict[str, Any] = {}
+    for info in reversed(chain):
+        merged.update(info.options)
+    merged.update(dict(option_items))
+    return Theme(chain=tuple(chain), options=merged, env=_environment(tuple(chain)))
+
+
+def _environment(chain: tuple[ThemeInfo, ...]) -> jinja2.Environment:
+    dirs = [str(info.path / "templates") for info in chain]
+    prefixed = {
+        f"!{info.name}": jinja2.FileSystemLoader(str(info.path / "templates")) for info in chain
+    }
+    loader = jinja2.ChoiceLoader(
+        [jinja2.PrefixLoader(prefixed, delimiter="/"), jinja2.FileSystemLoader(dirs)]
+    )
+    return jinja2.Environment(
+        loader=loader,
+        undefined=jinja2.StrictUndefined,
+        autoescape=True,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        keep_trailing_newline=True,
+    )

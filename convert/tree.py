@@ -1,0 +1,316 @@
+"""The parsed tree, made fit for one target (the only module that imports lxml).
+
+Contract: ``prepare(html, target=…, images=…, emit=…)`` takes the sanitized body fragment
+of ``markdown.parse`` and returns the fragment for that target, plus the local image
+files it refers to:
+
+- links that lead nowhere in the output (a ``#fragment`` with no matching id, a relative
+  link to a file the output does not carry) become their plain text, reported;
+- images are resolved through ``images(src)``; a remote one becomes a link with its alt
+  text (EPUB may not reference remote resources and nothing is fetched by default), a
+  missing one a visible placeholder that keeps the alt text, both reported;
+- PDF: each footnote moves to its call site as a ``span.footnote`` (WeasyPrint floats it
+  to the foot of the page); EPUB: calls become ``noteref`` links and the notes
+  ``epub:type="footnote"`` asides; the result is serialized as XML (XHTML).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import lxml.html
+from lxml import etree
+
+from .diagnostics import Severity
+from .model import Target
+from .paths import is_remote
+
+# emit(code, needle, message, fix, severity): ``needle`` is the source text the finding is
+# about (a src or href), so the caller can name the line it stands on.
+Emit = Callable[[str, str, str, str | None, Severity], None]
+
+
+@dataclass(frozen=True, slots=True)
+class Image:
+    """A local image the body uses: the ``src`` written in the output and the file."""
+
+    src: str
+    key: str  # what ``images`` was asked for
+
+
+@dataclass(frozen=True, slots=True)
+class Prepared:
+    html: str
+    images: tuple[Image, ...]
+
+
+def prepare(
+    html: str,
+    *,
+    target: Target,
+    images: Callable[[str], str | None],
+    emit: Emit,
+) -> Prepared:
+    """Make the body fragment ``html`` fit for ``target`` (see the module docstring)."""
+    root = lxml.html.fragment_fromstring(html or "<p></p>", create_parent="div")
+    used = _images(root, images, emit)
+    _links(root, emit)
+    if target == "epub":
+        _footnotes_epub(root)
+        return Prepared(_inner(root, xml=True), used)
+    _footnotes_inline(root)
+    return Prepared(_inner(root, xml=False), used)
+
+
+def _inner(root: lxml.html.HtmlElement, *, xml: bool) -> str:
+    method = "xml" if xml else "html"
+    parts = [root.text or ""] if root.text else []
+    for child in root:
+        parts.append(etree.tostring(child, method=method, encoding="unicode", with_tail=True))
+    text = "".join(parts)
+    if xml:
+        # lxml cannot create prefixed attributes on HTML elements; they travel as data-*.
+        text = text.replace("data-epub-type=", "epub:type=")
+    return text
+
+
+def _replace(el: lxml.html.HtmlElement, new: lxml.html.HtmlElement | str) -> None:
+    """Put ``new`` (an element, or text) where ``el`` was, keeping ``el``'s tail."""
+    parent = el.getparent()
+    tail = el.tail or ""
+    if isinstance(new, str):
+        prev = el.getprevious()
+        text = new + tail
+        if prev is not None:
+            prev.tail = (prev.tail or "") + text
+        else:
+            parent.text = (parent.text or "") + text
+        parent.remove(el)
+        return
+    new.tail = tail
+    parent.replace(el, new)
+
+
+def _unwrap(el: lxml.html.HtmlElement) -> None:
+    """Replace an element by its children and text."""
+    parent = el.getparent()
+    index = parent.index(el)
+    prev = el.getprevious()
+    lead = el.text or ""
+    if prev is not None:
+        prev.tail = (prev.tail or "") + lead
+    else:
+        parent.text = (parent.text or "") + lead
+    children = list(el)
+    for offset, child in enumerate(children):
+        parent.insert(index + offset, child)
+    tail = el.tail or ""
+    if children:
+        children[-1].tail = (children[-1].tail or "") + tail
+    else:
+        anchor = parent[index - 1] if index > 0 else None
+        if anchor is not None and anchor is not el:
+            anchor.tail = (anchor.tail or "") + tail
+        else:
+            parent.text = (parent.text or "") + tail
+    parent.remove(el)
+
+
+def _text_of(el: lxml.html.HtmlElement) -> str:
+    return " ".join(el.text_content().split())
+
+
+def _images(
+    root: lxml.html.HtmlElement, images: Callable[[str], str | None], emit: Emit
+) -> tuple[Image, ...]:
+    used: list[Image] = []
+    for img in list(root.iter("img")):
+        src = (img.get("src") or "").strip()
+        alt = " ".join((img.get("alt") or "").split())
+        if src and is_remote(src) and not src.startswith("data:"):
+            inside_link = any(parent.tag == "a" for parent in img.iterancestors())
+            # A link inside a link is invalid: inside one (a badge), keep the text only.
+            link = lxml.html.Element("span" if inside_link else "a")
+            if not inside_link:
+                link.set("href", src)
+            link.set("class", "remote-image")
+            link.text = alt or src
+            _replace(img, link)
+            emit(
+                "image.remote",
+                src,
+                f"remote image {src[:80]!r} is not fetched",
+                "replaced it with a link",
+                Severity.WARNING,
+            )
+            continue
+        new_src = images(src) if src else None
+        if new_src is None:
+            placeholder = lxml.html.Element("span")
+            placeholder.set("class", "image-missing")
+            placeholder.text = f"[Image: {alt}]" if alt else "[Image unavailable]"
+            _replace(img, placeholder)
+            emit(
+                "image.missing",
+                src,
+                f"image {src[:80]!r} not found under the content root",
+                "replaced it with its alt text",
+                Severity.WARNING,
+            )
+            continue
+        img.set("src", new_src)
+        if not img.get("alt"):
+            img.set("alt", "")
+        used.append(Image(new_src, src))
+    return tuple(used)
+
+
+def _links(root: lxml.html.HtmlElement, emit: Emit) -> None:
+    ids = {el.get("id") for el in root.iter() if el.get("id")}
+    for a in list(root.iter("a")):
+        href = a.get("href")
+        if href is None:
+            if not a.get("id"):
+                _unwrap(a)  # a bare <a> (its href was not allowed): keep the text only
+            continue
+        href = href.strip()
+        if href.startswith("#"):
+            if href[1:] in ids:
+                continue
+            emit(
+                "link.fragment",
+                href,
+                f"link to #{href[1:]} matches no heading or anchor",
+                "kept the link text only",
+                Severity.WARNING,
+            )
+            _unwrap(a)
+        elif not href:
+            emit(
+                "link.empty",
+                "]()",
+                f"link {_text_of(a)!r} has no target",
+                "kept its text",
+                Severity.WARNING,
+            )
+            _unwrap(a)
+        elif not is_remote(href):
+            emit(
+                "link.unresolved",
+                href,
+                f"link to {href[:80]!r} leads to a file the output does not carry",
+                "kept the link text only",
+                Severity.WARNING,
+            )
+            _unwrap(a)
+
+
+_FN_REF = re.compile(r"^fnref\d*-")
+
+
+def _notes(
+    root: lxml.html.HtmlElement,
+) -> tuple[lxml.html.HtmlElement | None, dict[str, lxml.html.HtmlElement]]:
+    div = next((d for d in root.iter("div") if d.get("class") == "footnote"), None)
+    notes: dict[str, lxml.html.HtmlElement] = {}
+    if div is not None:
+        for li in div.iter("li"):
+            if li.get("id", "").startswith("fn-"):
+                notes[li.get("id")] = li
+                for back in li.find_class("footnote-backref"):
+                    _replace(back, "")
+    return div, notes
+
+
+def _footnotes_inline(root: lxml.html.HtmlElement) -> None:
+    div, notes = _notes(root)
+    if div is None:
+        return
+    placed: set[str] = set()
+    for sup in list(root.iter("sup")):
+        if not _FN_REF.match(sup.get("id", "")):
+            continue
+        link = sup.find("a")
+        target = (link.get("href") or "")[1:] if link is not None else ""
+        li = notes.get(target)
+        if li is None:
+            continue
+        if target in placed:
+            again = lxml.html.Element("a", href=f"#{target}")
+            again.set("class", "footnote-again")
+            again.text = link.text
+            wrapper = lxml.html.Element("sup")
+            wrapper.append(again)
+            _replace(sup, wrapper)
+            continue
+        placed.add(target)
+        span = lxml.html.Element("span", id=target)
+        span.set("class", "footnote")
+        blocks = list(li)
+        paragraphs = all(child.tag == "p" for child in blocks)
+        if paragraphs:
+            for i, p in enumerate(blocks):
+                if i:
+                    span.append(lxml.html.Element("br"))
+                    span[-1].tail = p.text
+                elif p.text:
+                    span.text = (span.text or "") + p.text
+                for child in list(p):
+                    span.append(child)
+        else:
+            span.text = li.text
+            for child in blocks:
+                span.append(child)
+        _strip_trailing_space(span)
+        _replace(sup, span)
+    div.getparent().remove(div)
+
+
+def _strip_trailing_space(el: lxml.html.HtmlElement) -> None:
+    if len(el):
+        el[-1].tail = (el[-1].tail or "").rstrip("\xa0 \n")
+    else:
+        el.text = (el.text or "").rstrip("\xa0 \n")
+
+
+def _footnotes_epub(root: lxml.html.HtmlElement) -> None:
+    div, notes = _notes(root)
+    if div is None:
+        return
+    first_ref: dict[str, str] = {}
+    for sup in root.iter("sup"):
+        link = sup.find("a")
+        if _FN_REF.match(sup.get("id", "")) and link is not None:
+            first_ref.setdefault((link.get("href") or "")[1:], sup.get("id"))
+            link.set("data-epub-type", "noteref")
+            link.set("role", "doc-noteref")
+            link.set("id", sup.get("id"))
+            del sup.attrib["id"]
+    section = lxml.html.Element("section")
+    section.set("class", "footnotes")
+    section.set("data-epub-type", "footnotes")
+    for n, (ident, li) in enumerate(notes.items(), start=1):
+        aside = lxml.html.Element("aside", id=ident)
+        aside.set("data-epub-type", "footnote")
+        aside.set("role", "doc-footnote")
+        back = lxml.html.Element("a", href=f"#{first_ref.get(ident, ident)}")
+        back.set("role", "doc-backlink")
+        back.text = f"{n}."
+        blocks = list(li)
+        if blocks and blocks[0].tag == "p":
+            first = blocks[0]
+            back.tail = " " + (first.text or "")
+            first.text = None
+            first.insert(0, back)
+        else:
+            p = lxml.html.Element("p")
+            p.append(back)
+            aside.append(p)
+        for child in blocks:
+            aside.append(child)
+        for block in aside:
+            _strip_trailing_space(block)
+        section.append(aside)
+    _replace(div, section)

@@ -1,0 +1,144 @@
+"""PDF writer (the only module that imports WeasyPrint).
+
+Contract: ``write_pdf(document, out=…, base=…, roots=…, report=…)`` lays out the HTML
+``document`` and writes ``out`` atomically. WeasyPrint reads files only through
+``ConfinedFetcher``: ``file:`` URLs whose real path (symlinks followed) is under one of
+``roots`` (the content root and the theme folders), small ``data:`` URLs, and nothing from
+the network unless ``allow_remote`` is set. What it refuses, and what WeasyPrint logs as a
+problem (a missing image, an unsupported CSS rule), becomes a diagnostic instead of
+scrolling by. Fonts are embedded (WeasyPrint subsets them), bookmarks come from the
+headings, metadata from the document's ``<title>``, ``<meta>`` and ``lang``.
+"""
+
+from __future__ import annotations
+
+import logging
+import mimetypes
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from pathlib import Path
+from urllib.parse import unquote, urlsplit
+from urllib.request import url2pathname
+
+import weasyprint
+from weasyprint.urls import URLFetcherResponse
+
+from ..diagnostics import Diagnostic, Location, Report, Severity
+from ..errors import RenderError
+from ..paths import within
+from . import atomic_output
+
+DATA_URL_LIMIT = 2 * 1024 * 1024
+
+
+class ConfinedFetcher(weasyprint.URLFetcher):
+    """A URL fetcher that serves only local files under ``roots`` (see module docstring)."""
+
+    def __init__(
+        self, roots: Sequence[Path], *, refused: list[str], allow_remote: bool = False
+    ) -> None:
+        super().__init__(timeout=10, allow_redirects=False)
+        self.roots = tuple(root.resolve() for root in roots)
+        self.refused = refused
+        self.allow_remote = allow_remote
+
+    def _refuse(self, url: str, why: str) -> None:
+        self.refused.append(f"{url[:100]}: {why}")
+        raise ValueError(f"refused {url[:100]}: {why}")
+
+    def fetch(self, url: str, headers: dict | None = None) -> URLFetcherResponse:
+        scheme = url.split(":", 1)[0].lower()
+        if scheme == "file":
+            path = Path(url2pathname(unquote(urlsplit(url).path)))
+            if not within(path, self.roots):
+                self._refuse(url, "outside the content root and theme folders")
+            real = path.resolve()
+            if not real.is_file():
+                self._refuse(url, "no such file")
+            media = mimetypes.guess_type(real.name)[0] or "application/octet-stream"
+            return URLFetcherResponse(url, body=real.read_bytes(), headers={"Content-Type": media})
+        if scheme == "data":
+            if len(url) > DATA_URL_LIMIT:
+                self._refuse(url, f"data: URL over {DATA_URL_LIMIT:,} characters")
+            return super().fetch(url, headers)
+        if scheme in ("http", "https") and self.allow_remote:
+            return super().fetch(url, headers)
+        self._refuse(url, "network access is off (no remote resources)")
+        raise AssertionError  # unreachable: _refuse raises
+
+
+class _Capture(logging.Handler):
+    """Collects WeasyPrint's warnings and errors while one document renders."""
+
+    def __init__(self) -> None:
+        super().__init__(level=logging.WARNING)
+        self.messages: list[tuple[int, str]] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.messages.append((record.levelno, " ".join(record.getMessage().split())))
+
+
+@contextmanager
+def _captured() -> Iterator[_Capture]:
+    logger = logging.getLogger("weasyprint")
+    handler = _Capture()
+    logger.addHandler(handler)
+    # WeasyPrint's own default handler would print the same lines to stderr.
+    propagate, logger.propagate = logger.propagate, False
+    try:
+        yield handler
+    finally:
+        logger.removeHandler(handler)
+        logger.propagate = propagate
+
+
+def write_pdf(
+    document: str,
+    *,
+    out: Path,
+    base: Path,
+    roots: Sequence[Path],
+    report: Report,
+    source: Path,
+    identifier: bytes = b"",
+    variant: str | None = None,
+    tagged: bool = True,
+    allow_remote: bool = False,
+) -> int:
+    """Render ``document`` (HTML) to ``out``; return the number of pages.
+
+    ``base`` is the folder relative URLs in the document resolve against.
+    """
+    refused: list[str] = []
+    fetcher = ConfinedFetcher(roots, refused=refused, allow_remote=allow_remote)
+    with _captured() as log:
+        try:
+            html = weasyprint.HTML(
+                string=document, base_url=base.resolve().as_uri() + "/", url_fetcher=fetcher
+            )
+            rendered = html.render()
+        except Exception as exc:  # WeasyPrint raises many types on broken input
+            raise RenderError(
+                f"layout failed: {type(exc).__name__}: {exc}", path=source, code="pdf.layout"
+            ) from None
+        with atomic_output(out) as tmp:
+            rendered.write_pdf(
+                tmp,
+                pdf_identifier=identifier or None,
+                pdf_variant=variant,
+                pdf_tags=tagged,
+            )
+    where = Location(source)
+    for item in refused:
+        report.add(
+            Diagnostic(
+                "pdf.refused", Severity.WARNING, where, f"resource refused: {item}", "left out"
+            )
+        )
+    for level, message in log.messages:
+        if "refused " in message:
+            continue  # already reported above, with the reason
+        code = "pdf.css" if "CSS" in message or "at line" in message else "pdf.resource"
+        severity = Severity.ERROR if level >= logging.ERROR else Severity.WARNING
+        report.add(Diagnostic(code, severity, where, message[:300]))
+    return len(rendered.pages)
