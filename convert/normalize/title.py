@@ -47,8 +47,11 @@ def apply(doc: Doc, ctx: Context) -> Doc:
             )
             del lines[first]
         return Doc(tuple(lines), doc.meta)
+    severity = Severity.WARNING
     if top and top[0] == 1 and top[1]:
+        # The usual Markdown convention, not a defect: reported for the record only.
         title, source = top[1], f"the first heading (line {lines[first].origin})"
+        severity = Severity.INFO
         del lines[first]
     else:
         any_heading = next((h for line in lines if (h := heading_of(line)) and h[1]), None)
@@ -61,6 +64,7 @@ def apply(doc: Doc, ctx: Context) -> Doc:
         None,
         "no title in the frontmatter",
         f"used {source}: {title!r}",
+        severity,
     )
     return Doc(tuple(lines), replace(doc.meta, title=title))
 

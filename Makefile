@@ -1,0 +1,51 @@
+# Pressroom — make targets. `make help` lists them.
+# Every target that needs the virtual environment creates it first, so `make sample` and
+# `make test` each work on a fresh machine by themselves.
+
+PYTHON   ?= python3
+VENV     ?= .venv
+BUILD    ?= build
+BIN      := $(VENV)/bin
+PRESSROOM := $(BIN)/pressroom
+STAMP    := $(VENV)/.installed
+ARTICLES := $(sort $(wildcard content/articles/*.md))
+
+.DEFAULT_GOAL := help
+.PHONY: help setup system-deps sample test test-fast lint format clean
+
+help: ## list the targets
+	@grep -E '^[a-zA-Z_%/.-]+:.*## ' $(MAKEFILE_LIST) | \
+	  awk 'BEGIN {FS = ":.*## "}; {printf "  make %-14s %s\n", $$1, $$2}'
+
+system-deps: ## install the system packages (apt-get as root; else prints the command)
+	@bash scripts/system-deps.sh
+
+$(STAMP): pyproject.toml scripts/system-deps.sh
+	@bash scripts/system-deps.sh
+	@$(PYTHON) -c 'import sys; assert sys.version_info >= (3, 11), "Python 3.11+ needed"'
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install -q --upgrade pip
+	$(BIN)/python -m pip install -q -e '.[dev]'
+	@touch $@
+
+setup: $(STAMP) ## create .venv with Python and system dependencies
+
+sample: $(STAMP) ## convert the sample articles in content/articles into build/
+	$(PRESSROOM) convert $(ARTICLES) -o $(BUILD)/articles --format pdf,epub,html --root content
+
+test: $(STAMP) ## run the whole test suite (unit, rules, end-to-end with EPUBCheck)
+	$(BIN)/python -m pytest
+
+test-fast: $(STAMP) ## unit and rule tests only
+	$(BIN)/python -m pytest tests/unit tests/rules
+
+lint: $(STAMP) ## ruff check and format check
+	$(BIN)/ruff check convert tests
+	$(BIN)/ruff format --check convert tests
+
+format: $(STAMP) ## apply ruff formatting
+	$(BIN)/ruff format convert tests
+
+clean: ## remove build output and caches (keeps .venv)
+	rm -rf $(BUILD) .pytest_cache .ruff_cache .hypothesis
+	find . -name __pycache__ -type d -not -path './$(VENV)/*' -prune -exec rm -rf {} +

@@ -1,0 +1,151 @@
+"""End to end: every corpus file and every sample article through real WeasyPrint and
+ebooklib, checked as a reader's tools would: EPUBCheck, PDF text, fonts and metadata."""
+
+from __future__ import annotations
+
+import re
+import shutil
+import subprocess
+import zipfile
+from pathlib import Path
+
+import pytest
+from pypdf import PdfReader
+
+from convert.cli import main
+from convert.diagnostics import Report
+from convert.load import load
+from tests.conftest import CONTENT, corpus_files
+
+pytestmark = pytest.mark.e2e
+
+SAMPLES = sorted((CONTENT / "articles").glob("*.md"))
+
+
+@pytest.fixture(scope="module")
+def converted(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """All corpus files and samples converted once, by the CLI, into one folder."""
+    out = tmp_path_factory.mktemp("converted")
+    inputs = [str(p) for p in (*corpus_files(), *SAMPLES)]
+    if not inputs:
+        pytest.skip("nothing to convert")
+    assert main(["convert", *inputs, "-o", str(out), "--format", "pdf,epub,html", "-q"]) == 0
+    return out
+
+
+def _all_inputs() -> list[Path]:
+    return [*corpus_files(), *SAMPLES]
+
+
+@pytest.mark.parametrize("source", _all_inputs(), ids=lambda p: p.name)
+def test_pdf_is_complete(converted: Path, source: Path) -> None:
+    pdf = converted / f"{source.stem}.pdf"
+    reader = PdfReader(pdf)
+    text = "\n".join(page.extract_text() or "" for page in reader.pages)
+    meta = load(source, Report()).meta
+    assert "[object Object]" not in text
+    assert len(text.split()) > 3
+    title = reader.metadata.title
+    assert title, "PDF has no title"
+    if meta.title:
+        assert title == meta.title
+    assert reader.pdf_header.startswith("%PDF-")
+    assert reader.outline or len(reader.pages) >= 1
+    _assert_fonts_embedded(reader)
+
+
+def _assert_fonts_embedded(reader: PdfReader) -> None:
+    fonts = 0
+    for page in reader.pages:
+        resources = page.get("/Resources") or {}
+        for font in (resources.get("/Font") or {}).values():
+            font = font.get_object()
+            fonts += 1
+            descendants = font.get("/DescendantFonts")
+            target = descendants[0].get_object() if descendants else font
+            descriptor = target.get("/FontDescriptor")
+            assert descriptor is not None, f"font {font.get('/BaseFont')} has no descriptor"
+            descriptor = descriptor.get_object()
+            assert any(k in descriptor for k in ("/FontFile", "/FontFile2", "/FontFile3")), (
+                f"font {font.get('/BaseFont')} is not embedded"
+            )
+    assert fonts, "no fonts in the PDF"
+
+
+@pytest.mark.skipif(shutil.which("pdffonts") is None, reason="poppler-utils not installed")
+def test_pdffonts_agrees_everything_is_embedded(converted: Path) -> None:
+    for pdf in sorted(converted.glob("*.pdf")):
+        rows = subprocess.run(
+            ["pdffonts", str(pdf)], capture_output=True, text=True, check=True
+        ).stdout.splitlines()[2:]
+        assert rows, f"{pdf.name}: no fonts"
+        for row in rows:
+            assert re.search(r"\byes\s+yes\s+yes\b", row), f"{pdf.name}: {row}"
+
+
+@pytest.mark.skipif(shutil.which("pdftotext") is None, reason="poppler-utils not installed")
+def test_no_object_object_in_any_pdf_text(converted: Path) -> None:
+    for pdf in sorted(converted.glob("*.pdf")):
+        text = subprocess.run(
+            ["pdftotext", str(pdf), "-"], capture_output=True, text=True, check=True
+        ).stdout
+        allowed = 1 if pdf.stem == "typesetting-code" else 0  # shown on purpose, in code
+        assert text.count("[object Object]") <= allowed, pdf.name
+
+
+def test_every_epub_passes_epubcheck(converted: Path, epubcheck) -> None:
+    results = epubcheck.many(sorted(converted.glob("*.epub")))
+    failures = {p.name: msgs for p, msgs in results.items() if msgs}
+    assert not failures, failures
+
+
+@pytest.mark.parametrize("source", _all_inputs(), ids=lambda p: p.name)
+def test_epub_structure(converted: Path, source: Path) -> None:
+    epub = converted / f"{source.stem}.epub"
+    meta = load(source, Report()).meta
+    with zipfile.ZipFile(epub) as z:
+        names = z.namelist()
+        assert names[0] == "mimetype"
+        assert z.getinfo("mimetype").compress_type == zipfile.ZIP_STORED
+        opf = z.read("EPUB/content.opf").decode()
+        chapter = z.read("EPUB/chapter.xhtml").decode()
+        assert "EPUB/nav.xhtml" in names and "EPUB/toc.ncx" in names
+    assert f"<dc:language>{meta.lang}</dc:language>" in opf
+    assert "dcterms:modified" in opf
+    for prop in (
+        "schema:accessMode",
+        "schema:accessibilityFeature",
+        "schema:accessibilityHazard",
+        "schema:accessibilitySummary",
+    ):
+        assert prop in opf
+    body = re.sub(r"<pre.*?</pre>", "", chapter, flags=re.S)
+    assert "[object Object]" not in body
+    ids = re.findall(r'\sid="([^"]+)"', chapter)
+    assert len(ids) == len(set(ids)), "duplicate ids"
+
+
+def test_html_output_is_what_weasyprint_gets(converted: Path) -> None:
+    html = (converted / "seed-konotop.html").read_text(encoding="utf-8")
+    assert html.startswith("<!DOCTYPE html>")
+    assert "<title>Battle of Konotop (2022)</title>" in html
+    assert "[object Object]" not in html
+    assert html.count(">References<") == 0
+
+
+def test_seed_article_is_repaired(corpus: list[Path], tmp_path: Path, capsys) -> None:
+    seed = next(p for p in corpus if p.name == "seed-konotop.md")
+    assert main(["convert", str(seed), "-o", str(tmp_path), "--format", "pdf"]) == 0
+    err = capsys.readouterr().err
+    for code in (
+        "heading.glued",
+        "reference.debris",
+        "heading.duplicate",
+        "section.empty-removed",
+        "meta.cover-missing",
+    ):
+        assert f"[{code}]" in err
+    assert re.search(r"seed-konotop\.md:31: warning: 13 lines of '\[object Object\]'", err)
+    text = "".join(p.extract_text() for p in PdfReader(tmp_path / "seed-konotop.pdf").pages)
+    assert "References" not in text
+    assert "Artem Seminikhin" in text
