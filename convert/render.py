@@ -91,8 +91,8 @@ def _context(article: Article, parsed: Parsed, theme: Theme, build: Build, targe
         "title": meta.title,
         "lang": meta.lang,
         "dir": direction(meta.lang),
-        "date": _display_date(meta.date),
-        "date_iso": meta.date.isoformat() if meta.date else "",
+        "date": _display_date(meta.date, meta.lang),
+        "date_iso": w3c_date(meta.date),
         "headings": parsed.headings,
         "build": build,
         "target": target,
@@ -109,10 +109,24 @@ def _dek(description: str, body_html: str) -> str:
     return "" if probe and opening.startswith(probe) else description
 
 
-def _display_date(value: dt.date | None) -> str:
+def w3c_date(value: dt.date | None) -> str:
+    """A W3C-DTF date: a plain date, or a datetime in UTC (readers reject naive times)."""
     if value is None:
         return ""
-    return f"{value.day} {value:%B %Y}"
+    if isinstance(value, dt.datetime):
+        aware = value if value.tzinfo else value.replace(tzinfo=dt.UTC)
+        return aware.astimezone(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+    return value.isoformat()
+
+
+def _display_date(value: dt.date | None, lang: str) -> str:
+    """``9 March 2024`` in English; the unambiguous ISO form in other languages, whose
+    month names (and their grammatical cases) we do not carry."""
+    if value is None:
+        return ""
+    if lang.split("-")[0] == "en":
+        return f"{value.day} {value:%B %Y}"
+    return value.strftime("%Y-%m-%d")
 
 
 def render_document(

@@ -56,6 +56,7 @@ def prepare(
     """Make the body fragment ``html`` fit for ``target`` (see the module docstring)."""
     root = lxml.html.fragment_fromstring(html or "<p></p>", create_parent="div")
     used = _images(root, images, emit)
+    _figures(root)
     _links(root, emit)
     if target == "epub":
         _footnotes_epub(root)
@@ -167,6 +168,27 @@ def _images(
     return tuple(used)
 
 
+def _figures(root: lxml.html.HtmlElement) -> None:
+    """A paragraph that holds only an image becomes a figure, captioned by the image's
+    title, else its alt text (Pandoc's implicit figures)."""
+    for p in list(root.iter("p")):
+        children = list(p)
+        if len(children) != 1 or children[0].tag != "img":
+            continue
+        img = children[0]
+        if (p.text or "").strip() or (img.tail or "").strip():
+            continue
+        caption = " ".join((img.get("title") or img.get("alt") or "").split())
+        figure = lxml.html.Element("figure")
+        img.tail = None
+        figure.append(img)
+        if caption:
+            figcaption = lxml.html.Element("figcaption")
+            figcaption.text = caption
+            figure.append(figcaption)
+        _replace(p, figure)
+
+
 def _links(root: lxml.html.HtmlElement, emit: Emit) -> None:
     ids = {el.get("id") for el in root.iter() if el.get("id")}
     for a in list(root.iter("a")):
@@ -264,8 +286,21 @@ def _footnotes_inline(root: lxml.html.HtmlElement) -> None:
             for child in blocks:
                 span.append(child)
         _strip_trailing_space(span)
+        _collapse_newlines(span)
         _replace(sup, span)
     div.getparent().remove(div)
+
+
+def _collapse_newlines(el: lxml.html.HtmlElement) -> None:
+    """Source line breaks inside a note become spaces: WeasyPrint 70 keeps them as hard
+    breaks in a footnote, leaving ragged short lines at the foot of the page."""
+    for node in el.iter():
+        if node.tag == "pre":
+            continue
+        if node.text and "\n" in node.text:
+            node.text = node.text.replace("\n", " ")
+        if node is not el and node.tail and "\n" in node.tail:
+            node.tail = node.tail.replace("\n", " ")
 
 
 def _strip_trailing_space(el: lxml.html.HtmlElement) -> None:
