@@ -125,3 +125,22 @@ def outside_code(text: str, pos: int, spans: Sequence[tuple[int, int]]) -> bool:
 
 def plural(n: int, word: str) -> str:
     return f"{n} {word}" if n == 1 else f"{n} {word}s"
+
+
+def sub_outside_code(
+    pattern: re.Pattern[str], repl: Callable[[re.Match[str]], str], text: str
+) -> tuple[str, int]:
+    """``pattern.subn`` applied only to the parts of ``text`` outside inline code spans."""
+    spans = code_spans(text)
+    if not spans:
+        return pattern.subn(repl, text)
+    out: list[str] = []
+    count = 0
+    pos = 0
+    for start, end in [*spans, (len(text), len(text))]:
+        changed, n = pattern.subn(repl, text[pos:start])
+        out.append(changed)
+        out.append(text[start:end])
+        count += n
+        pos = end
+    return "".join(out), count
