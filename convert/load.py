@@ -143,6 +143,7 @@ class Frontmatter:
     line: int  # file line of the first frontmatter line (after the opening delimiter)
     body_line: int
     unterminated: bool = False
+    broken_json: bool = False  # starts like JSON frontmatter but does not parse
 
 
 _DELIMITERS = {"---": ("yaml", ("---", "...")), "+++": ("toml", ("+++",))}
@@ -165,7 +166,8 @@ def split_frontmatter(text: str) -> Frontmatter:
         try:
             _, end = json.JSONDecoder().raw_decode(text)
         except json.JSONDecodeError:
-            return Frontmatter("json", text.split("\n\n", 1)[0], "", 1, 1)
+            # Not JSON after all ("{Note}", a "{{< shortcode >}}"): it is body text.
+            return Frontmatter("", "", text, 1, 1, broken_json=first.startswith('{"'))
         consumed = text[:end]
         body = text[end:].removeprefix("\n")
         return Frontmatter("json", consumed, body, 1, consumed.count("\n") + 2)
@@ -226,6 +228,13 @@ def _parse_frontmatter(fm: Frontmatter, diag: _Reporter) -> Mapping[str, Any]:
             "frontmatter opens but never closes",
             "read the whole file as the body",
         )
+    if fm.broken_json:
+        diag(
+            "meta.invalid",
+            1,
+            "the file starts like JSON frontmatter but is not valid JSON",
+            "read the whole file as the body",
+        )
     if not fm.kind:
         return {}
     if len(fm.text) > MAX_FRONTMATTER_CHARS:
@@ -266,7 +275,11 @@ def _error_line(exc: BaseException) -> int:
     if mark is not None:
         return int(mark.line)
     lineno = getattr(exc, "lineno", None)
-    return int(lineno) - 1 if lineno else 0
+    if lineno:
+        return int(lineno) - 1
+    # tomllib before Python 3.14 only says it in the message: "(at line 3, column 7)".
+    match = re.search(r"at line (\d+)", str(exc))
+    return int(match[1]) - 1 if match else 0
 
 
 def _one_line(exc: BaseException) -> str:

@@ -46,8 +46,9 @@ class _Ids(Treeprocessor):
         ids = UniqueIds()
         self.headings = []
         elements = list(root.iter())
+        notes = _footnote_elements(root)
         # Ids written by the author are honoured first, so a generated slug never takes them.
-        explicit = [el for el in elements if el.get("id") and not _is_footnote_id(el.get("id"))]
+        explicit = [el for el in elements if el.get("id") and id(el) not in notes]
         for el in explicit:
             el.set("id", ids.make(el.get("id", "")))
         for el in elements:
@@ -56,19 +57,31 @@ class _Ids(Treeprocessor):
                 if not el.get("id"):
                     el.set("id", ids.make(slugify(text)))
                 self.headings.append(Heading(int(el.tag[1]), text, el.get("id", "")))
-        _renumber_footnotes(elements, ids)
+        _renumber_footnotes(elements, ids, notes)
 
 
-def _is_footnote_id(ident: str | None) -> bool:
-    return bool(ident) and (ident.startswith("fn-") or ident.startswith("fnref"))
+def _footnote_elements(root: etree.Element) -> set[int]:
+    """Identities of the elements the footnotes extension made (its calls and notes),
+    told apart by structure, not by id, so an author's ``{#fn-1}`` is not mistaken."""
+    made: set[int] = set()
+    for el in root.iter():
+        if el.tag == "sup" and any(a.get("class") == "footnote-ref" for a in el):
+            made.add(id(el))
+        elif el.tag == "div" and el.get("class") == "footnote":
+            made.update(id(li) for ol in el for li in ol if li.tag == "li")
+    return made
 
 
-def _renumber_footnotes(elements: list[etree.Element], ids: UniqueIds) -> None:
+def _renumber_footnotes(
+    elements: list[etree.Element], ids: UniqueIds, made: set[int]
+) -> None:
     """``fn-my label`` → ``fn-1``; every ``href="#…"`` that pointed at the old id follows."""
     refs: dict[str, list[tuple[str, etree.Element]]] = {}
     notes: list[etree.Element] = []
     for el in elements:
         ident = el.get("id") or ""
+        if id(el) not in made:
+            continue
         if el.tag == "li" and ident.startswith("fn-"):
             notes.append(el)
         elif el.tag == "sup" and (match := re.fullmatch(r"fnref(\d*)-(.*)", ident)):

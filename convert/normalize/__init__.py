@@ -26,6 +26,10 @@ RULES: tuple[Rule, ...] = (
     duplicate_headings.RULE,
     # After every rule that removes lines, so "emptied by a repair" is known.
     empty_sections.RULE,
+    # Again: dropping an emptied section can leave two equal headings stacked
+    # ("## Notes" / "## References" + debris / "## Notes"). Merging only ever makes
+    # sections longer, so one more pass reaches the fixed point (idempotence).
+    duplicate_headings.RULE,
     # Last: the title may come from the first heading of the repaired body.
     title.RULE,
 )
