@@ -9,8 +9,6 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-import pytest
-
 from convert.markdown import highlight_css, parse
 from convert.model import Article, Heading, Meta, Parsed
 
