@@ -11,7 +11,7 @@ STAMP    := $(VENV)/.installed
 ARTICLES := $(sort $(wildcard content/articles/*.md))
 
 .DEFAULT_GOAL := help
-.PHONY: help setup system-deps sample test test-fast lint format clean
+.PHONY: help setup system-deps sample test test-fast lint format clean bench
 
 help: ## list the targets
 	@grep -E '^[a-zA-Z_%/.-]+:.*## ' $(MAKEFILE_LIST) | \
@@ -49,3 +49,6 @@ format: $(STAMP) ## apply ruff formatting
 clean: ## remove build output and caches (keeps .venv)
 	rm -rf $(BUILD) .pytest_cache .ruff_cache .hypothesis
 	find . -name __pycache__ -type d -not -path './$(VENV)/*' -prune -exec rm -rf {} +
+
+bench: $(STAMP) ## benchmarks: figures and ratios against WeasyPrint alone
+	$(BIN)/python scripts/bench.py

@@ -1,0 +1,154 @@
+"""Benchmarks: prints figures and ratios, asserts nothing (timings belong here, not in tests).
+
+    make bench                 # all sections
+    python scripts/bench.py article normalize
+
+Sections:
+- article:   one article through the whole pipeline, next to the limit: WeasyPrint alone
+             laying out the same HTML (the document ``--format html`` writes).
+- normalize: normalization throughput (MB of Markdown per second) on generated input, next
+             to rendering time for the same text, and growth with size (linear or not).
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import resource
+import statistics
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from convert.diagnostics import Report  # noqa: E402
+from convert.load import LoadOptions, load  # noqa: E402
+from convert.markdown import parse  # noqa: E402
+from convert.model import Article, Meta  # noqa: E402
+from convert.normalize import normalize  # noqa: E402
+from convert.pipeline import Options, convert_article  # noqa: E402
+from convert.render import build_for, render_document  # noqa: E402
+from convert.theme import load_theme  # noqa: E402
+
+SAMPLE = ROOT / "content" / "articles" / "printing-press.md"
+
+
+def best_of(runs: int, fn: Callable[[], object]) -> float:
+    """The median wall time of ``runs`` calls (after one warm-up call)."""
+    fn()
+    times = []
+    for _ in range(runs):
+        started = time.perf_counter()
+        fn()
+        times.append(time.perf_counter() - started)
+    return statistics.median(times)
+
+
+def peak_rss_mb() -> float:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def bench_article(runs: int) -> None:
+    import weasyprint  # the limit: WeasyPrint alone on the very same HTML
+
+    print(f"== article: {SAMPLE.relative_to(ROOT)} (median of {runs})")
+    with tempfile.TemporaryDirectory() as tmp:
+        out = Path(tmp)
+        full = best_of(
+            runs, lambda: convert_article(SAMPLE, out, Options(formats=("pdf",)), Report())
+        )
+        both = best_of(runs, lambda: convert_article(SAMPLE, out, Options(), Report()))
+        report = Report()
+        article = normalize(load(SAMPLE, report, LoadOptions()), report)
+        parsed = parse(article)
+        theme = load_theme("base")
+        html = render_document(
+            article, parsed, theme, build=build_for(article.meta, "x"), report=report
+        )
+        alone = best_of(
+            runs,
+            lambda: weasyprint.HTML(string=html, base_url=SAMPLE.parent.as_uri() + "/").write_pdf(
+                out / "alone.pdf", pdf_tags=True
+            ),
+        )
+        front = best_of(
+            runs,
+            lambda: render_document(
+                normalize(load(SAMPLE, Report(), LoadOptions()), Report()),
+                parsed,
+                theme,
+                build=build_for(article.meta, "x"),
+                report=Report(),
+            ),
+        )
+    print(f"  pressroom convert, PDF only      {full * 1000:8.1f} ms")
+    print(f"  pressroom convert, PDF + EPUB    {both * 1000:8.1f} ms")
+    print(f"  WeasyPrint alone, same HTML      {alone * 1000:8.1f} ms   (the limit)")
+    print(f"  load+normalize+parse+render      {front * 1000:8.1f} ms")
+    print(f"  ratio PDF-only / limit           {full / alone:8.2f}x")
+    print(f"  peak RSS so far                  {peak_rss_mb():8.0f} MB")
+
+
+def _synthetic(paragraphs: int) -> str:
+    chunk = (
+        "## Section {n}\n\nSome prose with *emphasis*, a [link](https://example.org) and "
+        "`code`, long enough to look like an article paragraph of ordinary length.[^{n}]\n\n"
+        "| a | b |\n|---|---|\n| {n} | undefined behaviour |\n\n"
+        "[object Object]\n\n[^{n}]: A note for section {n}.\n\n"
+    )
+    return "".join(chunk.format(n=i) for i in range(paragraphs))
+
+
+def bench_normalize(runs: int) -> None:
+    print(f"== normalize: generated Markdown (median of {runs})")
+    previous = None
+    for paragraphs in (500, 2000, 8000):
+        text = _synthetic(paragraphs)
+        size_mb = len(text.encode()) / 1e6
+        article = Article(
+            source=Path("bench.md"), meta=Meta(title="Bench"), markdown=text, root=Path(".")
+        )
+        took = best_of(runs, lambda article=article: normalize(article, Report()))
+        rate = size_mb / took
+        note = ""
+        if previous:
+            note = f"   time x{took / previous[1]:.1f} for size x{size_mb / previous[0]:.1f}"
+        print(f"  {size_mb:6.2f} MB  {took * 1000:8.1f} ms  {rate:6.1f} MB/s{note}")
+        previous = (size_mb, took)
+    text = _synthetic(200)
+    article = Article(
+        source=Path("bench.md"), meta=Meta(title="Bench"), markdown=text, root=Path(".")
+    )
+    norm = best_of(runs, lambda: normalize(article, Report()))
+    with tempfile.TemporaryDirectory() as tmp:
+        src = Path(tmp) / "bench.md"
+        src.write_text("---\ntitle: Bench\n---\n" + text, encoding="utf-8")
+        total = best_of(
+            1, lambda: convert_article(src, Path(tmp), Options(formats=("pdf",)), Report())
+        )
+    print(
+        f"  {len(text) / 1e3:.0f} kB article: normalize {norm * 1000:.1f} ms of "
+        f"{total * 1000:.0f} ms total ({norm / total:.1%} of the conversion)"
+    )
+
+
+SECTIONS = {"article": bench_article, "normalize": bench_normalize}
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("sections", nargs="*", choices=[*SECTIONS, []], default=[])
+    parser.add_argument("--runs", type=int, default=5)
+    args = parser.parse_args()
+    os.environ.setdefault("SOURCE_DATE_EPOCH", "0")
+    for name in args.sections or SECTIONS:
+        SECTIONS[name](args.runs)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
