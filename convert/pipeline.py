@@ -12,7 +12,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from .diagnostics import Report, Severity
+from .diagnostics import Diagnostic, Location, Report, Severity
 from .errors import StrictError
 from .load import LoadOptions, load
 from .markdown import parse
@@ -26,9 +26,10 @@ from .writers.pdf import write_pdf
 
 FORMATS = ("pdf", "epub", "html")
 
-# PDF profiles: WeasyPrint variant and whether to tag the PDF (PDF/UA structure).
+# PDF profiles → (WeasyPrint variant, tagged). "print" takes its PDF/X variant from the
+# theme option ``print_variant`` (pdf/x-4 by default; pdf/x-1a for shops that want it).
 PROFILES: dict[str, tuple[str | None, bool]] = {
-    "screen": (None, True),
+    "screen": ("pdf/ua-1", True),
     "print": ("pdf/x-4", False),
     "archive": ("pdf/a-3u", True),
 }
@@ -59,7 +60,9 @@ def convert_article(path: Path, outdir: Path, options: Options, report: Report) 
 
     document = epub_package = None
     if {"pdf", "html"} & set(options.formats):
-        document = render_document(article, parsed, theme, build=build, report=report)
+        document = render_document(
+            article, parsed, theme, build=build, report=report, profile=options.profile
+        )
     if "epub" in options.formats:
         epub_package = render_epub(article, parsed, theme, build=build, report=report)
     _check_strict(report, options, path)
@@ -73,19 +76,23 @@ def convert_article(path: Path, outdir: Path, options: Options, report: Report) 
             written["html"] = write_html(document, outdir / f"{stem}.html")
         if document is not None and "pdf" in options.formats:
             variant, tagged = PROFILES[options.profile]
+            if options.profile == "print":
+                variant = str(theme.options.get("print_variant", variant))
             out = outdir / f"{stem}.pdf"
-            write_pdf(
+            result = write_pdf(
                 document,
                 out=out,
                 base=article.source.parent,
                 roots=(article.root, *theme.dirs),
                 report=report,
                 source=article.source,
+                source_text=article.markdown,
                 identifier=build.identifier.encode("ascii"),
                 variant=variant,
                 tagged=tagged,
                 allow_remote=options.allow_remote,
             )
+            _check_fonts(result.families, theme.font_families(), report, article.source)
             written["pdf"] = out
         _check_strict(report, options, path)
     except BaseException:
@@ -94,6 +101,22 @@ def convert_article(path: Path, outdir: Path, options: Options, report: Report) 
                 done.unlink()
         raise
     return written
+
+
+def _check_fonts(
+    used: frozenset[str], declared: frozenset[str], report: Report, source: Path
+) -> None:
+    """A family that set text but that the theme never names is a silent fallback."""
+    for family in sorted(used - declared):
+        report.add(
+            Diagnostic(
+                "font.fallback",
+                Severity.WARNING,
+                Location(source),
+                f"some text was set in {family!r}, a fallback the theme does not name",
+                "add a font covering that text to the theme's font stacks",
+            )
+        )
 
 
 def _check_strict(report: Report, options: Options, path: Path) -> None:

@@ -94,6 +94,7 @@ def _context(article: Article, parsed: Parsed, theme: Theme, build: Build, targe
         "date": _display_date(meta.date, meta.lang),
         "date_iso": w3c_date(meta.date),
         "headings": parsed.headings,
+        "toc": _toc_headings(parsed.headings),
         "build": build,
         "target": target,
         "code_css": Markup(highlight_css(theme.options.get("code_style", "friendly")))
@@ -130,7 +131,13 @@ def _display_date(value: dt.date | None, lang: str) -> str:
 
 
 def render_document(
-    article: Article, parsed: Parsed, theme: Theme, *, build: Build, report: Report
+    article: Article,
+    parsed: Parsed,
+    theme: Theme,
+    *,
+    build: Build,
+    report: Report,
+    profile: str = "screen",
 ) -> str:
     """The complete HTML document for WeasyPrint (and ``--format html``)."""
 
@@ -143,6 +150,7 @@ def render_document(
         "article.html.j2",
         body=Markup(prepared.html),
         stylesheets=[p.as_uri() for p in theme.stylesheets("pdf")],
+        profile=profile,
         **_context(article, parsed, theme, build, "pdf"),
     )
 

@@ -13,6 +13,7 @@ to it and then among the built-ins.
 
 from __future__ import annotations
 
+import re
 import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -75,6 +76,14 @@ class Theme:
                 return tuple(self.find(rel) for rel in info.stylesheets[target])
         return ()
 
+    def font_families(self) -> frozenset[str]:
+        """Every font family the theme's stylesheets name (``font-family`` and ``--*-font``)."""
+        families: set[str] = set()
+        for target in ("pdf", "epub", "html"):
+            for sheet in self.stylesheets(target):
+                families |= _families(sheet.read_text(encoding="utf-8"))
+        return frozenset(families)
+
     def render(self, template: str, **context: Any) -> str:
         try:
             return self.env.get_template(template).render(theme=self.options, **context)
@@ -92,6 +101,20 @@ class Theme:
                 f"{exc.filename or template}:{exc.lineno}: {exc.message}",
                 code="theme.template-error",
             ) from None
+
+
+_FAMILY_DECL = re.compile(r"(?:font-family|--[\w-]*font[\w-]*)\s*:\s*([^;}]+)", re.I)
+_GENERIC = {"serif", "sans-serif", "monospace", "cursive", "fantasy", "system-ui", "inherit"}
+
+
+def _families(css: str) -> set[str]:
+    names: set[str] = set()
+    for match in _FAMILY_DECL.finditer(css):
+        for item in match[1].split(","):
+            name = item.strip().strip("'\"").strip()
+            if name and name.lower() not in _GENERIC and not name.startswith("var("):
+                names.add(name)
+    return names
 
 
 def read_info(folder: Path) -> ThemeInfo:

@@ -14,8 +14,10 @@ from __future__ import annotations
 
 import logging
 import mimetypes
+import re
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
 from urllib.request import url2pathname
@@ -92,6 +94,14 @@ def _captured() -> Iterator[_Capture]:
         logger.propagate = propagate
 
 
+@dataclass(frozen=True, slots=True)
+class PdfResult:
+    """What the layout told us: page count and the font families that set the text."""
+
+    pages: int
+    families: frozenset[str]
+
+
 def write_pdf(
     document: str,
     *,
@@ -100,14 +110,17 @@ def write_pdf(
     roots: Sequence[Path],
     report: Report,
     source: Path,
+    source_text: str = "",
     identifier: bytes = b"",
     variant: str | None = None,
     tagged: bool = True,
     allow_remote: bool = False,
-) -> int:
-    """Render ``document`` (HTML) to ``out``; return the number of pages.
+) -> PdfResult:
+    """Render ``document`` (HTML) to ``out``.
 
-    ``base`` is the folder relative URLs in the document resolve against.
+    ``base`` is the folder relative URLs in the document resolve against; ``source_text``
+    (the article's Markdown) lets a diagnostic about a character name its line. After
+    layout, the table of contents is checked against the pages its targets landed on.
     """
     refused: list[str] = []
     fetcher = ConfinedFetcher(roots, refused=refused, allow_remote=allow_remote)
@@ -121,6 +134,8 @@ def write_pdf(
             raise RenderError(
                 f"layout failed: {type(exc).__name__}: {exc}", path=source, code="pdf.layout"
             ) from None
+        for problem in verify_toc(rendered):
+            report.add(Diagnostic("toc.page-mismatch", Severity.ERROR, Location(source), problem))
         with atomic_output(out) as tmp:
             rendered.write_pdf(
                 tmp,
@@ -135,10 +150,93 @@ def write_pdf(
                 "pdf.refused", Severity.WARNING, where, f"resource refused: {item}", "left out"
             )
         )
+    missing: dict[str, int] = {}
     for level, message in log.messages:
         if "refused " in message:
             continue  # already reported above, with the reason
+        if match := _NOTDEF.search(message):
+            missing[match[1]] = missing.get(match[1], 0) + 1
+            continue
         code = "pdf.css" if "CSS" in message or "at line" in message else "pdf.resource"
         severity = Severity.ERROR if level >= logging.ERROR else Severity.WARNING
         report.add(Diagnostic(code, severity, where, message[:300]))
-    return len(rendered.pages)
+    lines = source_text.split("\n")
+    for char in missing:
+        line = next((i + 1 for i, text in enumerate(lines) if char in text), None)
+        report.add(
+            Diagnostic(
+                "font.missing-glyph",
+                Severity.WARNING,
+                Location(source, line),
+                f"no font in the theme draws {char!r} (U+{ord(char):04X})",
+                "an empty box is printed in its place",
+            )
+        )
+    families = frozenset(font.family for font in rendered.fonts.values())
+    return PdfResult(pages=len(rendered.pages), families=families)
+
+
+_NOTDEF = re.compile(r"unsupported by fonts: \"(.)\"", re.S)
+_ROMAN = (
+    (1000, "m"), (900, "cm"), (500, "d"), (400, "cd"), (100, "c"), (90, "xc"),
+    (50, "l"), (40, "xl"), (10, "x"), (9, "ix"), (5, "v"), (4, "iv"), (1, "i"),
+)  # fmt: skip
+
+
+def roman(number: int) -> str:
+    out = []
+    for value, letters in _ROMAN:
+        count, number = divmod(number, value)
+        out.append(letters * count)
+    return "".join(out)
+
+
+def _boxes(box: object) -> Iterator[object]:
+    stack = [box]
+    while stack:
+        current = stack.pop()
+        yield current
+        stack.extend(reversed(getattr(current, "children", None) or ()))
+
+
+def verify_toc(rendered: weasyprint.Document) -> list[str]:
+    """Compare each printed TOC page number with the page its target landed on.
+
+    TOC links carry ``class="toc-link"``; the number is the last text of their ``::after``
+    box (``target-counter``). Pages count from 1, or, when the document has an element
+    with id ``main-matter``, from that element's page, pages before it in lower roman
+    numerals (the convention of the book templates).
+    """
+    anchor_page: dict[str, int] = {}
+    printed: dict[str, str] = {}
+    for number, page in enumerate(rendered.pages, start=1):
+        for name in page.anchors:
+            anchor_page.setdefault(name, number)
+        for box in _boxes(page._page_box):
+            element = getattr(box, "element", None)
+            if (
+                element is None
+                or getattr(box, "element_tag", "") != "a::after"
+                or "toc-link" not in (element.get("class") or "").split()
+            ):
+                continue
+            text = (getattr(box, "text", "") or "").strip(" .\u00a0")
+            if text:
+                printed[element.get("href", "")] = text
+    start = anchor_page.get("main-matter")
+    problems = []
+    for href, text in printed.items():
+        target = href.removeprefix("#")
+        page = anchor_page.get(target)
+        if page is None:
+            problems.append(f"contents entry {href} points at no anchor (prints {text!r})")
+            continue
+        if start and page < start:
+            expected = roman(page)
+        else:
+            expected = str(page - start + 1 if start else page)
+        if text != expected:
+            problems.append(
+                f"contents entry {href} prints page {text!r}, its target is on page {expected}"
+            )
+    return problems
