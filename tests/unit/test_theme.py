@@ -39,6 +39,8 @@ def _article_context(title: str = "Hello <b>world</b>") -> dict[str, object]:
         "stylesheets": [],
         "code_css": "",
         "body": "<p>BODY</p>",
+        "profile": "screen",
+        "toc": (),
     }
 
 
