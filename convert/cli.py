@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 import difflib
+import os
 import sys
 import time
 from collections.abc import Callable, Sequence
@@ -84,6 +85,34 @@ def build_parser() -> argparse.ArgumentParser:
     fix.add_argument("--diff", action="store_true", help="also print a unified diff")
     fix.add_argument("--root", type=Path)
     fix.set_defaults(run=_fix)
+
+    batch = sub.add_parser("batch", help="convert a whole content tree, incrementally")
+    batch.add_argument("src", type=Path, metavar="DIR")
+    batch.add_argument("-o", "--outdir", type=Path, default=Path("build/export"))
+    batch.add_argument("--jobs", type=int, default=os.cpu_count() or 1,
+                       help="worker processes (default: all cores)")
+    batch.add_argument("--format", type=_formats, default=("pdf", "epub"), dest="formats")
+    batch.add_argument("--theme", default="base")
+    batch.add_argument("--profile", choices=sorted(PROFILES), default="screen")
+    batch.add_argument("--force", action="store_true", help="rebuild everything")
+    batch.add_argument("--report", type=Path, metavar="FILE.json")
+    batch.add_argument("--junit", type=Path, metavar="FILE.xml", help="JUnit XML report")
+    batch.add_argument("--archive", type=Path, metavar="FILE.zip",
+                       help="also pack outputs, manifest and report into one zip")
+    batch.add_argument("--timeout", type=float, default=300.0, help="seconds per document")
+    batch.add_argument("--max-tasks-per-child", type=int, default=200)
+    batch.add_argument("--max-memory", type=int, default=2048, metavar="MB",
+                       help="a worker above this after a document is replaced")
+    batch.add_argument("--executor", choices=("local", "celery"), default="local")
+    batch.set_defaults(run=_batch)
+
+    worker = sub.add_parser("worker", help="start a Celery worker for --executor celery")
+    worker.add_argument("--concurrency", type=int, default=os.cpu_count() or 1)
+    worker.add_argument("--max-tasks-per-child", type=int, default=200)
+    worker.add_argument("--max-memory", type=int, default=2048, metavar="MB")
+    worker.add_argument("--timeout", type=float, default=300.0, help="seconds per document")
+    worker.add_argument("--loglevel", default="INFO")
+    worker.set_defaults(run=_worker)
 
     themes = sub.add_parser("themes", help="list themes and their inheritance")
     themes.set_defaults(run=_themes)
@@ -222,3 +251,79 @@ def _themes(args: argparse.Namespace) -> int:
         lineage = " → ".join(t.name for t in chain)
         print(f"{name:<12} {lineage:<24} {info.description}")
     return 0
+
+
+def _batch(args: argparse.Namespace) -> int:
+    from .batch import Settings, report_json, report_junit, run_batch, write_archive
+    from .executors.local import Limits
+
+    if not args.src.is_dir():
+        print(f"pressroom: error: {args.src} is not a folder", file=sys.stderr)
+        return 2
+    if args.jobs < 1:
+        print("pressroom: error: --jobs must be at least 1", file=sys.stderr)
+        return 2
+    settings = Settings(formats=args.formats, theme=args.theme, profile=args.profile)
+    limits = Limits(jobs=args.jobs, timeout=args.timeout,
+                    max_tasks=args.max_tasks_per_child, max_memory_mb=args.max_memory)
+    runner = None
+    if args.executor == "celery":
+        from .executors.celery import run_celery
+
+        runner = run_celery
+    with _BatchProgress(args.src) as progress:
+        result = run_batch(args.src, args.outdir, settings, limits=limits, force=args.force,
+                           progress=progress.update, **({"runner": runner} if runner else {}))
+    for entry in result.documents.values():
+        if entry.get("status") == "failed" and entry.get("error"):
+            print(entry["error"]["message"], file=sys.stderr)
+    extra: list[Path] = []
+    if args.report:
+        with atomic_output(args.report) as tmp:
+            tmp.write_text(report_json(result) + "\n", encoding="utf-8")
+        extra.append(args.report)
+    if args.junit:
+        with atomic_output(args.junit) as tmp:
+            tmp.write_text(report_junit(result), encoding="utf-8")
+        extra.append(args.junit)
+    if args.archive:
+        write_archive(args.outdir.resolve(), args.archive, [p.resolve() for p in extra])
+    print(f"pressroom batch: {result.summary()}")
+    return 1 if result.failed else 0
+
+
+class _BatchProgress:
+    """A progress bar on a terminal; nothing (one summary line at the end) under cron."""
+
+    def __init__(self, src: Path) -> None:
+        self.bar = None
+        if sys.stderr.isatty():
+            from rich.progress import Progress
+
+            self.bar = Progress(transient=True)
+            self.task = self.bar.add_task(f"converting {src}", total=None)
+
+    def __enter__(self) -> _BatchProgress:
+        if self.bar:
+            self.bar.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        if self.bar:
+            self.bar.stop()
+
+    def update(self, entry: dict) -> None:
+        if self.bar:
+            self.bar.advance(self.task)
+
+
+def _worker(args: argparse.Namespace) -> int:
+    from .executors.celery import start_worker
+
+    return start_worker(
+        concurrency=args.concurrency,
+        max_tasks_per_child=args.max_tasks_per_child,
+        max_memory_mb=args.max_memory,
+        timeout=args.timeout,
+        loglevel=args.loglevel,
+    )
