@@ -136,9 +136,17 @@ def load_manifest(out: Path) -> dict[str, Any]:
 
 
 def write_manifest(out: Path, manifest: dict[str, Any]) -> None:
-    manifest["documents"] = dict(sorted(manifest["documents"].items()))
+    data = {**manifest, "documents": dict(sorted(manifest["documents"].items()))}
     with atomic_output(out / MANIFEST) as tmp:
-        tmp.write_text(json.dumps(manifest, indent=1, ensure_ascii=False) + "\n", "utf-8")
+        tmp.write_text(json.dumps(data, indent=1, ensure_ascii=False) + "\n", "utf-8")
+
+
+def _sweep_partials(out: Path) -> None:
+    """Remove temporary files a killed run left behind (we hold the lock: nobody else
+    is writing here)."""
+    for partial in out.rglob(".*.part"):
+        with contextlib.suppress(OSError):
+            partial.unlink()
 
 
 def _up_to_date(entry: dict[str, Any] | None, source_hash: str, digest: str, out: Path) -> bool:
@@ -183,6 +191,7 @@ def run_batch(
     limits = limits or Limits()
     result = BatchResult()
     with locked(out):
+        _sweep_partials(out)
         manifest = load_manifest(out)
         documents: dict[str, Any] = manifest["documents"]
         digest = settings.digest()
