@@ -16,6 +16,7 @@ import argparse
 import os
 import resource
 import statistics
+import subprocess
 import sys
 import tempfile
 import time
@@ -136,7 +137,98 @@ def bench_normalize(runs: int) -> None:
     )
 
 
-SECTIONS = {"article": bench_article, "normalize": bench_normalize}
+def _corpus(folder: Path, count: int) -> Path:
+    """``count`` generated articles of a few pages each, in a few folders."""
+    body = "\n\n".join(
+        f"## Part {k}\n\nA paragraph of ordinary prose about the export number {{n}}, "
+        "long enough to fill a few lines of a printed page with text, and a note.[^{k}]\n\n"
+        f"[^{k}]: Footnote {k}."
+        for k in range(6)
+    )
+    for n in range(count):
+        sub = folder / f"section-{n % 10}"
+        sub.mkdir(parents=True, exist_ok=True)
+        (sub / f"article-{n:04d}.md").write_text(
+            f"---\ntitle: Article {n}\nauthor: Bench\ndate: 2024-01-01\n---\n\n"
+            + body.replace("{n}", str(n)),
+            encoding="utf-8",
+        )
+    return folder
+
+
+def _run(cmd: list[str]) -> float:
+    started = time.perf_counter()
+    subprocess.run(cmd, check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    return time.perf_counter() - started
+
+
+def bench_batch(runs: int, count: int = 200, noop_count: int = 1000) -> None:
+    import weasyprint
+
+    from convert.pipeline import prepare
+
+    exe = [sys.executable, "-m", "convert"]
+    print(f"== batch: {count} generated articles, PDF + EPUB")
+    with tempfile.TemporaryDirectory() as tmp:
+        src = _corpus(Path(tmp) / "src", count)
+        timings = {}
+        for jobs in (1, 2):
+            out = Path(tmp) / f"out{jobs}"
+            timings[jobs] = _run([*exe, "batch", str(src), "-o", str(out), "--jobs", str(jobs)])
+        files = sorted(src.rglob("*.md"))
+        sample = files[: max(10, count // 10)]
+        per_process = _run_each(exe, sample, Path(tmp) / "each") * len(files) / len(sample)
+        # The limit: WeasyPrint alone on the same HTML documents, split over the jobs.
+        theme = load_theme("base")
+        documents = []
+        for path in files:
+            article, parsed = prepare(path, Report(), Options(root=src))
+            html = render_document(
+                article, parsed, theme, build=build_for(article.meta, "x"), report=Report()
+            )
+            documents.append((html, path.parent.as_uri() + "/"))
+        started = time.perf_counter()
+        for html, base in documents:
+            weasyprint.HTML(string=html, base_url=base).write_pdf(
+                Path(tmp) / "alone.pdf", pdf_tags=True
+            )
+        alone = time.perf_counter() - started
+        noop = _run([*exe, "batch", str(src), "-o", str(Path(tmp) / "out2"), "--jobs", "2"])
+    for jobs in (1, 2):
+        limit = alone / jobs
+        print(
+            f"  --jobs {jobs}: {timings[jobs]:7.1f} s  {count / timings[jobs]:6.1f} articles/s"
+            f"   limit (WeasyPrint alone / {jobs}) {limit:6.1f} s"
+            f"   ratio {timings[jobs] / limit:5.2f}x"
+        )
+    print(
+        f"  one process per article (estimated from {len(sample)}): {per_process:7.1f} s"
+        f"   --jobs 2 is {per_process / timings[2]:4.1f}x faster"
+    )
+    print(f"  no-op rerun of {count}: {noop:.2f} s")
+    with tempfile.TemporaryDirectory() as tmp:
+        src = _corpus(Path(tmp) / "src", noop_count)
+        out = Path(tmp) / "out"
+        _run([*exe, "batch", str(src), "-o", str(out), "--format", "epub", "--jobs", "2"])
+        noop = min(
+            _run([*exe, "batch", str(src), "-o", str(out), "--format", "epub"]) for _ in range(3)
+        )
+    print(f"  no-op rerun of {noop_count}: {noop:.2f} s (aim: under 2 s)")
+
+
+def _run_each(exe: list[str], files: list[Path], out: Path) -> float:
+    started = time.perf_counter()
+    for path in files:
+        subprocess.run(
+            [*exe, "convert", str(path), "-o", str(out), "-q"],
+            check=True,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+    return time.perf_counter() - started
+
+
+SECTIONS = {"article": bench_article, "normalize": bench_normalize, "batch": bench_batch}
 
 
 def main() -> int:

@@ -15,6 +15,7 @@ from __future__ import annotations
 import os
 import time
 from collections.abc import Iterable, Iterator
+from pathlib import Path
 from typing import Any
 
 from ..errors import ConvertError
@@ -52,11 +53,25 @@ def _app() -> Any:
         worker_hijack_root_logger=False,
     )
     app.task(name="pressroom.convert")(_convert)
+    app.task(name="pressroom.batch")(_batch)
     return app
 
 
 def _convert(job: dict[str, Any]) -> dict[str, Any]:
     return run_job(Job.from_dict(job))
+
+
+def _batch(src: str, out: str, formats: list[str] | None = None, theme: str = "base",
+           profile: str = "screen") -> dict[str, Any]:
+    """A whole batch as one task, for Celery beat schedules (see the README). It runs the
+    documents one after another inside this worker process (a prefork child may not start
+    processes of its own); for large trees schedule ``pressroom batch --executor celery``
+    with cron or a systemd timer instead, which spreads documents over all workers."""
+    from ..batch import Settings, run_batch
+
+    settings = Settings(tuple(formats or ("pdf", "epub")), theme, profile)
+    result = run_batch(Path(src), Path(out), settings, limits=Limits(jobs=1, timeout=0))
+    return {"summary": result.summary(), "failed": result.failed}
 
 
 app = _app() if Celery is not None else None
