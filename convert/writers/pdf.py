@@ -15,7 +15,7 @@ from __future__ import annotations
 import logging
 import mimetypes
 import re
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -102,26 +102,27 @@ class PdfResult:
     families: frozenset[str]
 
 
-def write_pdf(
-    document: str,
-    *,
-    out: Path,
-    base: Path,
-    roots: Sequence[Path],
-    report: Report,
-    source: Path,
-    source_text: str = "",
-    identifier: bytes = b"",
-    variant: str | None = None,
-    tagged: bool = True,
-    allow_remote: bool = False,
-) -> PdfResult:
-    """Render ``document`` (HTML) to ``out``.
+@dataclass
+class Layout:
+    """A laid-out document, not yet written, with what happened while laying it out."""
 
-    ``base`` is the folder relative URLs in the document resolve against; ``source_text``
-    (the article's Markdown) lets a diagnostic about a character name its line. After
-    layout, the table of contents is checked against the pages its targets landed on.
-    """
+    document: weasyprint.Document
+    source: Path
+    refused: list[str]
+    messages: list[tuple[int, str]]
+
+    def page_of(self, anchor: str, default: int | None = None) -> int | None:
+        """The 1-based page an anchor (an element id) landed on."""
+        for number, page in enumerate(self.document.pages, start=1):
+            if anchor in page.anchors:
+                return number
+        return default
+
+
+def layout_pdf(
+    document: str, *, base: Path, roots: Sequence[Path], source: Path, allow_remote: bool = False
+) -> Layout:
+    """Lay out the HTML ``document``; ``base`` is the folder its relative URLs start from."""
     refused: list[str] = []
     fetcher = ConfinedFetcher(roots, refused=refused, allow_remote=allow_remote)
     with _captured() as log:
@@ -134,24 +135,40 @@ def write_pdf(
             raise RenderError(
                 f"layout failed: {type(exc).__name__}: {exc}", path=source, code="pdf.layout"
             ) from None
-        for problem in verify_toc(rendered):
-            report.add(Diagnostic("toc.page-mismatch", Severity.ERROR, Location(source), problem))
-        with atomic_output(out) as tmp:
-            rendered.write_pdf(
-                tmp,
-                pdf_identifier=identifier or None,
-                pdf_variant=variant,
-                pdf_tags=tagged,
-            )
+    return Layout(rendered, source, refused, log.messages)
+
+
+def save_pdf(
+    layout: Layout,
+    out: Path,
+    *,
+    report: Report,
+    locate: Callable[[str], Location] | None = None,
+    identifier: bytes = b"",
+    variant: str | None = None,
+    tagged: bool = True,
+) -> PdfResult:
+    """Write a laid-out document to ``out`` (atomically) and report what WeasyPrint logged.
+
+    The table of contents is checked against the pages its targets landed on first;
+    ``locate`` names the source line of a character no font could draw.
+    """
+    rendered, source = layout.document, layout.source
+    for problem in verify_toc(rendered):
+        report.add(Diagnostic("toc.page-mismatch", Severity.ERROR, Location(source), problem))
+    with _captured() as log, atomic_output(out) as tmp:
+        rendered.write_pdf(
+            tmp, pdf_identifier=identifier or None, pdf_variant=variant, pdf_tags=tagged
+        )
     where = Location(source)
-    for item in refused:
+    for item in layout.refused:
         report.add(
             Diagnostic(
                 "pdf.refused", Severity.WARNING, where, f"resource refused: {item}", "left out"
             )
         )
     missing: dict[str, int] = {}
-    for level, message in log.messages:
+    for level, message in [*layout.messages, *log.messages]:
         if "refused " in message:
             continue  # already reported above, with the reason
         if match := _NOTDEF.search(message):
@@ -160,14 +177,12 @@ def write_pdf(
         code = "pdf.css" if "CSS" in message or "at line" in message else "pdf.resource"
         severity = Severity.ERROR if level >= logging.ERROR else Severity.WARNING
         report.add(Diagnostic(code, severity, where, message[:300]))
-    lines = source_text.split("\n")
     for char in missing:
-        line = next((i + 1 for i, text in enumerate(lines) if char in text), None)
         report.add(
             Diagnostic(
                 "font.missing-glyph",
                 Severity.WARNING,
-                Location(source, line),
+                locate(char) if locate else where,
                 f"no font in the theme draws {char!r} (U+{ord(char):04X})",
                 "an empty box is printed in its place",
             )
@@ -176,67 +191,28 @@ def write_pdf(
     return PdfResult(pages=len(rendered.pages), families=families)
 
 
-_NOTDEF = re.compile(r"unsupported by fonts: \"(.)\"", re.S)
-_ROMAN = (
-    (1000, "m"), (900, "cm"), (500, "d"), (400, "cd"), (100, "c"), (90, "xc"),
-    (50, "l"), (40, "xl"), (10, "x"), (9, "ix"), (5, "v"), (4, "iv"), (1, "i"),
-)  # fmt: skip
-
-
-def roman(number: int) -> str:
-    out = []
-    for value, letters in _ROMAN:
-        count, number = divmod(number, value)
-        out.append(letters * count)
-    return "".join(out)
-
-
-def _boxes(box: object) -> Iterator[object]:
-    stack = [box]
-    while stack:
-        current = stack.pop()
-        yield current
-        stack.extend(reversed(getattr(current, "children", None) or ()))
-
-
-def verify_toc(rendered: weasyprint.Document) -> list[str]:
-    """Compare each printed TOC page number with the page its target landed on.
-
-    TOC links carry ``class="toc-link"``; the number is the last text of their ``::after``
-    box (``target-counter``). Pages count from 1, or, when the document has an element
-    with id ``main-matter``, from that element's page, pages before it in lower roman
-    numerals (the convention of the book templates).
-    """
-    anchor_page: dict[str, int] = {}
-    printed: dict[str, str] = {}
-    for number, page in enumerate(rendered.pages, start=1):
-        for name in page.anchors:
-            anchor_page.setdefault(name, number)
-        for box in _boxes(page._page_box):
-            element = getattr(box, "element", None)
-            if (
-                element is None
-                or getattr(box, "element_tag", "") != "a::after"
-                or "toc-link" not in (element.get("class") or "").split()
-            ):
-                continue
-            text = (getattr(box, "text", "") or "").strip(" .\u00a0")
-            if text:
-                printed[element.get("href", "")] = text
-    start = anchor_page.get("main-matter")
-    problems = []
-    for href, text in printed.items():
-        target = href.removeprefix("#")
-        page = anchor_page.get(target)
-        if page is None:
-            problems.append(f"contents entry {href} points at no anchor (prints {text!r})")
-            continue
-        if start and page < start:
-            expected = roman(page)
-        else:
-            expected = str(page - start + 1 if start else page)
-        if text != expected:
-            problems.append(
-                f"contents entry {href} prints page {text!r}, its target is on page {expected}"
-            )
-    return problems
+def write_pdf(
+    document: str,
+    *,
+    out: Path,
+    base: Path,
+    roots: Sequence[Path],
+    report: Report,
+    source: Path,
+    locate: Callable[[str], Location] | None = None,
+    identifier: bytes = b"",
+    variant: str | None = None,
+    tagged: bool = True,
+    allow_remote: bool = False,
+) -> PdfResult:
+    """Lay out ``document`` (HTML) and write it to ``out``: ``layout_pdf`` + ``save_pdf``."""
+    layout = layout_pdf(document, base=base, roots=roots, source=source, allow_remote=allow_remote)
+    return save_pdf(
+        layout,
+        out,
+        report=report,
+        locate=locate,
+        identifier=identifier,
+        variant=variant,
+        tagged=tagged,
+    )
