@@ -8,7 +8,7 @@ this run are removed, so a document either gets all its outputs or none.
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -17,7 +17,7 @@ from .errors import StrictError
 from .load import LoadOptions, load
 from .markdown import parse
 from .model import Article, Parsed
-from .normalize import normalize
+from .normalize import RULES, Rule, normalize
 from .render import build_for, render_document, render_epub
 from .theme import load_theme
 from .writers.epub import write_epub
@@ -43,12 +43,13 @@ class Options:
     root: Path | None = None
     strict: bool = False
     allow_remote: bool = False
+    rules: Sequence[Rule] = RULES  # normalization rules to run (config can disable some)
 
 
 def prepare(path: Path, report: Report, options: Options) -> tuple[Article, Parsed]:
     """load → normalize → parse: everything up to, not including, the theme."""
     article = load(path, report, LoadOptions(root=options.root))
-    article = normalize(article, report)
+    article = normalize(article, report, options.rules)
     return article, parse(article)
 
 
@@ -86,7 +87,7 @@ def convert_article(path: Path, outdir: Path, options: Options, report: Report) 
                 roots=(article.root, *theme.dirs),
                 report=report,
                 source=article.source,
-                source_text=article.markdown,
+                locate=_locator(article),
                 identifier=build.identifier.encode("ascii"),
                 variant=variant,
                 tagged=tagged,
@@ -101,6 +102,17 @@ def convert_article(path: Path, outdir: Path, options: Options, report: Report) 
                 done.unlink()
         raise
     return written
+
+
+def _locator(article: Article) -> Callable[[str], Location]:
+    """Where a character first appears in the article's source file."""
+    lines = article.markdown.split("\n")
+
+    def locate(char: str) -> Location:
+        index = next((i for i, text in enumerate(lines) if char in text), None)
+        return Location(article.source, article.line_of(index) if index is not None else None)
+
+    return locate
 
 
 def _check_fonts(

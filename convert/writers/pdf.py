@@ -216,3 +216,69 @@ def write_pdf(
         variant=variant,
         tagged=tagged,
     )
+
+
+_NOTDEF = re.compile(r"unsupported by fonts: \"(.)\"", re.S)
+_ROMAN = (
+    (1000, "m"), (900, "cm"), (500, "d"), (400, "cd"), (100, "c"), (90, "xc"),
+    (50, "l"), (40, "xl"), (10, "x"), (9, "ix"), (5, "v"), (4, "iv"), (1, "i"),
+)  # fmt: skip
+
+
+def roman(number: int) -> str:
+    out = []
+    for value, letters in _ROMAN:
+        count, number = divmod(number, value)
+        out.append(letters * count)
+    return "".join(out)
+
+
+def _boxes(box: object) -> Iterator[object]:
+    stack = [box]
+    while stack:
+        current = stack.pop()
+        yield current
+        stack.extend(reversed(getattr(current, "children", None) or ()))
+
+
+def verify_toc(rendered: weasyprint.Document) -> list[str]:
+    """Compare each printed TOC page number with the page its target landed on.
+
+    TOC links carry ``class="toc-link"``; the number is the last text of their ``::after``
+    box (``target-counter``). Pages count from 1, or, when the document has an element
+    with id ``main-matter``, from that element's page, pages before it in lower roman
+    numerals (the convention of the book templates).
+    """
+    anchor_page: dict[str, int] = {}
+    printed: dict[str, str] = {}
+    for number, page in enumerate(rendered.pages, start=1):
+        for name in page.anchors:
+            anchor_page.setdefault(name, number)
+        for box in _boxes(page._page_box):
+            element = getattr(box, "element", None)
+            if (
+                element is None
+                or getattr(box, "element_tag", "") != "a::after"
+                or "toc-link" not in (element.get("class") or "").split()
+            ):
+                continue
+            text = (getattr(box, "text", "") or "").strip(" .\u00a0")
+            if text:
+                printed[element.get("href", "")] = text
+    start = anchor_page.get("main-matter")
+    problems = []
+    for href, text in printed.items():
+        target = href.removeprefix("#")
+        page = anchor_page.get(target)
+        if page is None:
+            problems.append(f"contents entry {href} points at no anchor (prints {text!r})")
+            continue
+        if start and page < start:
+            expected = roman(page)
+        else:
+            expected = str(page - start + 1 if start else page)
+        if text != expected:
+            problems.append(
+                f"contents entry {href} prints page {text!r}, its target is on page {expected}"
+            )
+    return problems
