@@ -9,9 +9,12 @@ BIN      := $(VENV)/bin
 PRESSROOM := $(BIN)/pressroom
 STAMP    := $(VENV)/.installed
 ARTICLES := $(sort $(wildcard content/articles/*.md))
+BOOKS    := $(sort $(wildcard content/books/*/book.toml))
+BOOK_NAMES := $(notdir $(patsubst %/book.toml,%,$(BOOKS)))
+SAMPLE_BOOK ?= field-guide
 
 .DEFAULT_GOAL := help
-.PHONY: help setup system-deps sample test test-fast lint format clean bench
+.PHONY: help setup system-deps sample book books test test-fast lint format clean bench
 
 help: ## list the targets
 	@grep -E '^[a-zA-Z_%/.-]+:.*## ' $(MAKEFILE_LIST) | \
@@ -32,6 +35,21 @@ setup: $(STAMP) ## create .venv with Python and system dependencies
 
 sample: $(STAMP) ## convert the sample articles in content/articles into build/
 	$(PRESSROOM) convert $(ARTICLES) -o $(BUILD)/articles --format pdf,epub,html --root content
+
+book: $(BUILD)/$(SAMPLE_BOOK).pdf ## build the sample book (PDF and EPUB) into build/
+
+books: $(foreach name,$(BOOK_NAMES),$(BUILD)/$(name).pdf) ## build every content/books/*/book.toml
+
+book-%: $(BUILD)/%.pdf ## build one book: make book-NAME (content/books/NAME/book.toml)
+	@:
+
+# One recipe makes both files (a grouped pattern rule). The depfile written by
+# `pressroom book --depfile` lists chapters, images and theme files, so an unchanged book
+# is not rebuilt and an edited chapter is.
+$(BUILD)/%.pdf $(BUILD)/%.epub: content/books/%/book.toml | $(STAMP)
+	$(PRESSROOM) book $< -o $(BUILD) --format pdf,epub --depfile $(BUILD)/$*.d
+
+-include $(wildcard $(BUILD)/*.d)
 
 test: $(STAMP) ## run the whole test suite (unit, rules, end-to-end with EPUBCheck)
 	$(BIN)/python -m pytest

@@ -12,12 +12,14 @@ import difflib
 import os
 import sys
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 
 from . import __version__
+from .config import ConfigError, load_settings, rule_names
 from .diagnostics import Report, Severity
 from .errors import ConvertError
+from .fixer import fixed_text
 from .load import LoadOptions, decode, load, read_bytes
 from .normalize import normalize
 from .pipeline import FORMATS, PROFILES, Options, convert_article
@@ -69,6 +71,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     conv.add_argument("-q", "--quiet", action="store_true", help="print errors only")
     conv.set_defaults(run=_convert)
+    _config_arguments(conv)
 
     check = sub.add_parser("check", help="print diagnostics only; write nothing")
     check.add_argument("inputs", nargs="+", type=Path, metavar="INPUT")
@@ -76,6 +79,7 @@ def build_parser() -> argparse.ArgumentParser:
     check.add_argument("--root", type=Path)
     check.add_argument("--strict", action="store_true")
     check.set_defaults(run=_check)
+    _config_arguments(check)
 
     fix = sub.add_parser("fix", help="write the normalized Markdown")
     fix.add_argument("inputs", nargs="+", type=Path, metavar="INPUT")
@@ -85,24 +89,55 @@ def build_parser() -> argparse.ArgumentParser:
     fix.add_argument("--diff", action="store_true", help="also print a unified diff")
     fix.add_argument("--root", type=Path)
     fix.set_defaults(run=_fix)
+    _config_arguments(fix)
+
+    book = sub.add_parser("book", help="bind the chapters of a book.toml into one PDF and EPUB")
+    book.add_argument("manifest", type=Path, metavar="BOOK.toml")
+    book.add_argument("-o", "--outdir", type=Path, default=Path("build"))
+    book.add_argument("--format", type=_formats, default=("pdf", "epub"), dest="formats")
+    book.add_argument("--profile", choices=sorted(PROFILES), default="screen")
+    book.add_argument("--report", type=Path, metavar="FILE.json")
+    book.add_argument("--strict", action="store_true")
+    book.add_argument("--no-cache", action="store_true", help="ignore OUTDIR/.cache")
+    book.add_argument(
+        "--depfile",
+        type=Path,
+        metavar="FILE.d",
+        help="write make dependencies of the outputs (like cc -MD)",
+    )
+    book.add_argument("-q", "--quiet", action="store_true")
+    book.set_defaults(run=_book)
 
     batch = sub.add_parser("batch", help="convert a whole content tree, incrementally")
     batch.add_argument("src", type=Path, metavar="DIR")
     batch.add_argument("-o", "--outdir", type=Path, default=Path("build/export"))
-    batch.add_argument("--jobs", type=int, default=os.cpu_count() or 1,
-                       help="worker processes (default: all cores)")
+    batch.add_argument(
+        "--jobs",
+        type=int,
+        default=os.cpu_count() or 1,
+        help="worker processes (default: all cores)",
+    )
     batch.add_argument("--format", type=_formats, default=("pdf", "epub"), dest="formats")
     batch.add_argument("--theme", default="base")
     batch.add_argument("--profile", choices=sorted(PROFILES), default="screen")
     batch.add_argument("--force", action="store_true", help="rebuild everything")
     batch.add_argument("--report", type=Path, metavar="FILE.json")
     batch.add_argument("--junit", type=Path, metavar="FILE.xml", help="JUnit XML report")
-    batch.add_argument("--archive", type=Path, metavar="FILE.zip",
-                       help="also pack outputs, manifest and report into one zip")
+    batch.add_argument(
+        "--archive",
+        type=Path,
+        metavar="FILE.zip",
+        help="also pack outputs, manifest and report into one zip",
+    )
     batch.add_argument("--timeout", type=float, default=300.0, help="seconds per document")
     batch.add_argument("--max-tasks-per-child", type=int, default=200)
-    batch.add_argument("--max-memory", type=int, default=2048, metavar="MB",
-                       help="a worker above this after a document is replaced")
+    batch.add_argument(
+        "--max-memory",
+        type=int,
+        default=2048,
+        metavar="MB",
+        help="a worker above this after a document is replaced",
+    )
     batch.add_argument("--executor", choices=("local", "celery"), default="local")
     batch.set_defaults(run=_batch)
 
@@ -119,8 +154,32 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _config_arguments(parser: argparse.ArgumentParser) -> None:
+    """--severity and --disable: on top of pyproject.toml / pressroom.toml (config.py)."""
+    parser.add_argument(
+        "--severity",
+        action="append",
+        default=[],
+        metavar="CODE=LEVEL",
+        help="report CODE as info, warning, error or off (repeatable)",
+    )
+    parser.add_argument(
+        "--disable",
+        action="append",
+        default=[],
+        metavar="RULE",
+        help=f"do not run the normalization rule RULE (repeatable): {', '.join(rule_names())}",
+    )
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
+    if hasattr(args, "disable"):  # convert, check, fix: read the configuration once
+        try:
+            args.settings = load_settings(severity=args.severity, disable=args.disable)
+        except ConfigError as exc:
+            print(f"pressroom: error: {exc}", file=sys.stderr)
+            return 2
     try:
         return int(args.run(args))
     except KeyboardInterrupt:
@@ -148,13 +207,17 @@ def _print_diagnostics(report: Report, *, quiet: bool = False) -> None:
 
 
 def _each(
-    inputs: Sequence[Path], job: Callable[[Path, Report], None], *, strict: bool
+    inputs: Sequence[Path],
+    job: Callable[[Path, Report], None],
+    *,
+    strict: bool,
+    overrides: Mapping[str, Severity | None] | None = None,
 ) -> tuple[int, Report]:
     """Run ``job`` per input with its own report; a failing input never stops the rest."""
     status = 0
-    everything = Report()
+    everything = Report(overrides)
     for path in inputs:
-        report = Report()
+        report = Report(overrides)
         try:
             job(path, report)
         except ConvertError as exc:
@@ -183,6 +246,7 @@ def _convert(args: argparse.Namespace) -> int:
         root=args.root,
         strict=args.strict,
         allow_remote=args.allow_remote,
+        rules=args.settings.rules,
     )
 
     def job(path: Path, report: Report) -> None:
@@ -195,7 +259,9 @@ def _convert(args: argparse.Namespace) -> int:
             names = ", ".join(str(p) for p in written.values())
             print(f"{path} → {names} ({time.perf_counter() - started:.2f} s)")
 
-    status, everything = _each(args.inputs, job, strict=args.strict)
+    status, everything = _each(
+        args.inputs, job, strict=args.strict, overrides=args.settings.severity
+    )
     if args.report:
         with atomic_output(args.report) as tmp:
             tmp.write_text(everything.to_json() + "\n", encoding="utf-8")
@@ -204,9 +270,11 @@ def _convert(args: argparse.Namespace) -> int:
 
 def _check(args: argparse.Namespace) -> int:
     def job(path: Path, report: Report) -> None:
-        normalize(load(path, report, LoadOptions(root=args.root)), report)
+        normalize(load(path, report, LoadOptions(root=args.root)), report, args.settings.rules)
 
-    status, everything = _each(args.inputs, job, strict=args.strict)
+    status, everything = _each(
+        args.inputs, job, strict=args.strict, overrides=args.settings.severity
+    )
     if args.json:
         print(everything.to_json())
     else:
@@ -220,12 +288,13 @@ def _fix(args: argparse.Namespace) -> int:
         return 2
 
     def job(path: Path, report: Report) -> None:
-        article = normalize(load(path, report, LoadOptions(root=args.root)), report)
+        loaded = Report()  # unfiltered: fixer must know if the frontmatter was ignored
+        before = load(path, loaded, LoadOptions(root=args.root))
+        report.extend(loaded)
+        article = normalize(before, report, args.settings.rules)
         original = decode(read_bytes(path), path)
-        head = "".join(original.splitlines(keepends=True)[: article.body_line - 1])
-        fixed = head + article.markdown
-        if fixed and not fixed.endswith("\n"):
-            fixed += "\n"
+        # Metadata repairs go back into the frontmatter, in place (fixer.py).
+        fixed = fixed_text(original, before.meta, article.meta, article.markdown, loaded.codes())
         out = path if args.in_place else args.outdir / path.name
         if args.diff:
             sys.stdout.writelines(
@@ -240,7 +309,7 @@ def _fix(args: argparse.Namespace) -> int:
             tmp.write_text(fixed, encoding="utf-8")
         _print_diagnostics(report)
 
-    status, _ = _each(args.inputs, job, strict=False)
+    status, _ = _each(args.inputs, job, strict=False, overrides=args.settings.severity)
     return status
 
 
@@ -264,16 +333,27 @@ def _batch(args: argparse.Namespace) -> int:
         print("pressroom: error: --jobs must be at least 1", file=sys.stderr)
         return 2
     settings = Settings(formats=args.formats, theme=args.theme, profile=args.profile)
-    limits = Limits(jobs=args.jobs, timeout=args.timeout,
-                    max_tasks=args.max_tasks_per_child, max_memory_mb=args.max_memory)
+    limits = Limits(
+        jobs=args.jobs,
+        timeout=args.timeout,
+        max_tasks=args.max_tasks_per_child,
+        max_memory_mb=args.max_memory,
+    )
     runner = None
     if args.executor == "celery":
         from .executors.celery import run_celery
 
         runner = run_celery
     with _BatchProgress(args.src) as progress:
-        result = run_batch(args.src, args.outdir, settings, limits=limits, force=args.force,
-                           progress=progress.update, **({"runner": runner} if runner else {}))
+        result = run_batch(
+            args.src,
+            args.outdir,
+            settings,
+            limits=limits,
+            force=args.force,
+            progress=progress.update,
+            **({"runner": runner} if runner else {}),
+        )
     for entry in result.documents.values():
         if entry.get("status") == "failed" and entry.get("error"):
             print(entry["error"]["message"], file=sys.stderr)
@@ -327,3 +407,46 @@ def _worker(args: argparse.Namespace) -> int:
         timeout=args.timeout,
         loglevel=args.loglevel,
     )
+
+
+def _book(args: argparse.Namespace) -> int:
+    from .book import build_book, dependencies
+
+    report = Report()
+    started = time.perf_counter()
+    try:
+        result = build_book(
+            args.manifest,
+            args.outdir,
+            formats=args.formats,
+            profile=args.profile,
+            report=report,
+            use_cache=not args.no_cache,
+        )
+    except ConvertError as exc:
+        _print_diagnostics(report, quiet=args.quiet)
+        if exc.path is None:
+            exc.path = args.manifest
+        print(exc, file=sys.stderr)
+        return 1
+    _print_diagnostics(report, quiet=args.quiet)
+    if args.report:
+        with atomic_output(args.report) as tmp:
+            tmp.write_text(report.to_json() + "\n", encoding="utf-8")
+    if args.depfile:
+        targets = " ".join(str(p) for p in result.outputs.values())
+        deps = " ".join(str(p) for p in dependencies(args.manifest))
+        with atomic_output(args.depfile) as tmp:
+            tmp.write_text(f"{targets}: {deps}\n", encoding="utf-8")
+    if not args.quiet:
+        names = ", ".join(str(p) for p in result.outputs.values())
+        print(
+            f"{args.manifest} → {names}: {result.chapters} chapters, {result.pages} pages "
+            f"({time.perf_counter() - started:.1f} s; {result.cache_hits} chapters from cache)"
+        )
+    worst = report.worst()
+    if worst is not None and (
+        worst >= Severity.ERROR or (args.strict and worst >= Severity.WARNING)
+    ):
+        return 1
+    return 0

@@ -17,6 +17,7 @@ Contract:
 
 from __future__ import annotations
 
+import ast
 import codecs
 import datetime as dt
 import json
@@ -29,10 +30,10 @@ from typing import Any
 
 import yaml
 
+from .assets import find_image, relative_ref
 from .diagnostics import Diagnostic, Location, Report, Severity
 from .errors import LoadError
 from .model import Article, Meta
-from .paths import resolve_local
 
 MAX_INPUT_BYTES = 20 * 1024 * 1024
 MAX_FRONTMATTER_CHARS = 256 * 1024
@@ -342,7 +343,7 @@ def map_meta(
     description = _text_field(pick("description"), diag, line_of)
     authors = _authors(pick("authors"), diag, line_of)
     date = _date(pick("date", parse_date), diag, line_of)
-    lang = _lang(pick("lang"), diag, line_of)
+    lang, lang_source = _lang(pick("lang"), diag, line_of)
     cover = _cover(pick("cover"), diag, line_of, path=path, root=root)
     tags = _tags(pick("tags"), diag, line_of)
     extra = {k: v for k, v in raw.items() if k not in used}
@@ -352,6 +353,7 @@ def map_meta(
         authors=authors,
         date=date,
         lang=lang,
+        lang_source=lang_source,
         cover=cover,
         description=description,
         tags=tags,
@@ -458,9 +460,10 @@ def _date(picked: Picked, diag: _Reporter, line_of: LineOf) -> dt.date | None:
     return parsed
 
 
-def _lang(picked: Picked, diag: _Reporter, line_of: LineOf) -> str:
+def _lang(picked: Picked, diag: _Reporter, line_of: LineOf) -> tuple[str, str]:
+    """The language tag and the key it came from ("default" when none was given)."""
     if picked is None:
-        return "en"
+        return "en", "default"
     key, value = picked
     text = str(value).strip() if isinstance(value, str) else ""
     if not _LANG_RE.match(text):
@@ -470,9 +473,11 @@ def _lang(picked: Picked, diag: _Reporter, line_of: LineOf) -> str:
             f"'{key}' is not a language tag: {str(value)[:40]!r}",
             "used 'en'",
         )
-        return "en"
+        # An empty value ("undefined") gave no language: the body may still tell.
+        return "en", "default" if _is_nothing(value) else key
     parts = text.replace("_", "-").split("-")
-    return "-".join([parts[0].lower(), *(p.upper() if len(p) == 2 else p for p in parts[1:])])
+    tag = "-".join([parts[0].lower(), *(p.upper() if len(p) == 2 else p for p in parts[1:])])
+    return tag, key
 
 
 _IMAGE_SUFFIXES = {".jpg", ".jpeg", ".png", ".gif", ".svg", ".webp"}
@@ -490,8 +495,10 @@ def _cover(
     if _is_nothing(value) or not isinstance(value, str):
         diag("meta.cover-missing", line_of(key), f"'{key}' names no image ({given!r})", "no cover")
         return None
-    found = resolve_local(value, path=path, root=root)
-    if found is None or found.suffix.lower() not in _IMAGE_SUFFIXES:
+    # The same lookup as images in the body: exact path, then letter case, file name, and a
+    # Wikimedia exporter's truncated "/File…" name, each only when unambiguous.
+    found = find_image(value, path=path, root=root)
+    if found is None or found.path.suffix.lower() not in _IMAGE_SUFFIXES:
         diag(
             "meta.cover-missing",
             line_of(key),
@@ -499,33 +506,75 @@ def _cover(
             "no cover",
         )
         return None
-    return found
+    if found.how != "exact":
+        shown = relative_ref(found.path, path=path)
+        diag(
+            "meta.cover-resolved",
+            line_of(key),
+            f"cover image {value!r} not found as written ({found.reason})",
+            f"used {shown!r}",
+        )
+    return found.path
 
 
 def _tags(picked: Picked, diag: _Reporter, line_of: LineOf) -> tuple[str, ...]:
+    """Tags as a tuple of strings: shape only. Cleaning them (junk, markup, repeats) is the
+    ``frontmatter`` normalization rule's job, which reports what it changes.
+
+    A comma-separated string is a list (a documented form); a list an exporter wrote as
+    text (``"['a', 'b']"``) is read back as that list; numbers become text; an empty entry
+    becomes ``""`` for the rule to drop. Entries that are mappings or lists are dropped
+    here and reported: their ``str()`` would put a Python repr into the output.
+    """
     if picked is None:
         return ()
     key, value = picked
-    items = value.split(",") if isinstance(value, str) else value
-    if not isinstance(items, list | tuple):
+    if value is None:
+        return ()
+    if isinstance(value, str):
+        listed = _listed(value)
+        if listed is not None:
+            diag(
+                "meta.tags",
+                line_of(key),
+                f"'{key}' is a list written as text: {value[:40]!r}",
+                "read it as a list",
+                Severity.INFO,
+            )
+            value = listed
+        else:
+            value = [part.strip() for part in value.split(",")]
+    if not isinstance(value, list | tuple):
         diag("meta.type", line_of(key), f"'{key}' is not a list", "no tags")
         return ()
     tags: list[str] = []
-    dropped = 0
-    for item in items:
-        text = " ".join(str(item).split()) if isinstance(item, str | int | float) else ""
-        if _is_nothing(text):
-            dropped += 1
-        elif text not in tags:
-            tags.append(text)
+    for item in value:
+        if item is None:
+            tags.append("")
+        elif isinstance(item, str | int | float) and not isinstance(item, bool):
+            tags.append(str(item))
         else:
-            dropped += 1
-    if dropped or isinstance(value, str):
-        diag(
-            "meta.tags",
-            line_of(key),
-            f"'{key}' cleaned: {len(tags)} kept, {dropped} empty or repeated dropped",
-            None,
-            Severity.INFO,
-        )
+            diag(
+                "meta.type",
+                line_of(key),
+                f"an entry of '{key}' is a {type(item).__name__}, not text",
+                "dropped it",
+            )
     return tuple(tags)
+
+
+def _listed(text: str) -> list[Any] | None:
+    """``"['a', 'b']"`` or ``'["a", "b"]'`` → ``["a", "b"]``; anything else → ``None``."""
+    text = text.strip()
+    if not (text.startswith("[") and text.endswith("]") and ("'" in text or '"' in text)):
+        return None
+    for parse in (json.loads, ast.literal_eval):
+        try:
+            value = parse(text)
+        except (ValueError, SyntaxError, TypeError, RecursionError, MemoryError):
+            continue
+        if isinstance(value, list) and all(
+            isinstance(v, str | int | float) and not isinstance(v, bool) for v in value
+        ):
+            return value
+    return None

@@ -14,6 +14,7 @@ Contract:
 
 from __future__ import annotations
 
+import html
 import re
 import xml.etree.ElementTree as etree
 from functools import lru_cache
@@ -28,11 +29,25 @@ from .sanitize import clean
 from .slugs import UniqueIds, slugify
 
 _HEADING_TAGS = {"h1", "h2", "h3", "h4", "h5", "h6"}
-_STASH = re.compile("\x02wzxhzdk:\\d+\x03")
+_STASH = re.compile("\x02wzxhzdk:(\\d+)\x03")
+_ESCAPED = re.compile("\x02(\\d+)\x03")
+_ENTITY = re.compile(r"&(?:#[0-9]+|#[xX][0-9a-fA-F]+|[A-Za-z][A-Za-z0-9]*);")
 
 
-def _text(el: etree.Element) -> str:
-    return " ".join(_STASH.sub("", "".join(el.itertext())).split())
+def _text(el: etree.Element, stash: list[object]) -> str:
+    """The plain text of ``el`` as a reader sees it. At this stage raw HTML and entities are
+    placeholders into the parser's stash and escaped characters are ``\\x02<ord>\\x03``:
+    entities become their character, raw tags nothing, escapes their character (else
+    ``## Foo \\*`` would get the id ``foo-42``). ``normalize.anchors`` predicts this text."""
+
+    def stashed(match: re.Match[str]) -> str:
+        index = int(match[1])
+        raw = stash[index] if index < len(stash) else ""
+        return html.unescape(raw) if isinstance(raw, str) and _ENTITY.fullmatch(raw) else ""
+
+    text = _STASH.sub(stashed, "".join(el.itertext()))
+    text = _ESCAPED.sub(lambda match: chr(int(match[1])), text)
+    return " ".join(text.split())
 
 
 class _Ids(Treeprocessor):
@@ -53,7 +68,7 @@ class _Ids(Treeprocessor):
             el.set("id", ids.make(el.get("id", "")))
         for el in elements:
             if el.tag in _HEADING_TAGS:
-                text = _text(el)
+                text = _text(el, self.md.htmlStash.rawHtmlBlocks)
                 if not el.get("id"):
                     el.set("id", ids.make(slugify(text)))
                 self.headings.append(Heading(int(el.tag[1]), text, el.get("id", "")))
@@ -124,6 +139,9 @@ def _engine() -> md_lib.Markdown:
             "abbr",
             "sane_lists",
             "codehilite",
+            # Markdown inside raw HTML marked markdown="1": the asides the ``shapes`` rule
+            # makes of ":::" containers keep their inner Markdown rendered.
+            "md_in_html",
             _PressroomExtension(),
         ],
         extension_configs={

@@ -25,6 +25,10 @@ class Meta:
     authors: tuple[str, ...] = ()
     date: dt.date | None = None
     lang: str = "en"
+    # Where ``lang`` came from: the frontmatter key that gave it ("lang", "language",
+    # "locale"), "default" when none did (then normalization may detect it from the body),
+    # or "detected".
+    lang_source: str = "default"
     cover: Path | None = None
     description: str = ""
     tags: tuple[str, ...] = ()
@@ -93,6 +97,8 @@ class Page:
     title: str
     xhtml: str
     headings: tuple[Heading, ...] = ()
+    part: str | None = None  # in a book: the title of the part the page belongs to
+    kind: str = "chapter"  # "cover", "title", "front", "chapter", "back", "copyright"
 
 
 @dataclass(frozen=True, slots=True)

@@ -166,6 +166,8 @@ class EpubPackage:
     stylesheets: tuple[Asset, ...]
     cover: Asset | None
     accessibility_summary: str
+    publisher: str = ""
+    rights: str = ""
 
 
 _MEDIA_TYPES = {".svg": "image/svg+xml", ".webp": "image/webp", ".jpg": "image/jpeg"}
@@ -226,7 +228,8 @@ def render_epub(
             Page(
                 "cover.xhtml",
                 "Cover",
-                theme.render(
+                kind="cover",
+                xhtml=theme.render(
                     "cover.xhtml.j2",
                     cover_href=cover.href,
                     stylesheets=[s.href for s in sheets],

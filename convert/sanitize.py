@@ -23,7 +23,8 @@ _TAGS = {
 _COMMON = {"id", "class", "lang", "dir", "title"}
 _ATTRIBUTES = {
     "*": _COMMON,
-    "a": _COMMON | {"href"},
+    # ``name``: old-style anchors (``<a name="x">``); the tree stage turns it into an id.
+    "a": _COMMON | {"href", "name"},
     "img": _COMMON | {"src", "alt", "width", "height"},
     "td": _COMMON | {"colspan", "rowspan", "align"},
     "th": _COMMON | {"colspan", "rowspan", "align", "scope"},

@@ -25,6 +25,9 @@ class UniqueIds:
 
     def __init__(self) -> None:
         self._used: set[str] = set()
+        # Next number to try per base: the first free one never goes down (ids are only
+        # added), so 100,000 repeats of one heading cost linear time, not quadratic.
+        self._next: dict[str, int] = {}
 
     def reserve(self, ident: str) -> None:
         self._used.add(ident)
@@ -35,9 +38,11 @@ class UniqueIds:
     def make(self, base: str) -> str:
         """``base`` if free, else ``base-1``, ``base-2``… (GitHub's numbering)."""
         base = base or "section"
-        ident, n = base, 0
+        n = self._next.get(base, 0)
+        ident = f"{base}-{n}" if n else base
         while ident in self._used:
             n += 1
             ident = f"{base}-{n}"
+        self._next[base] = n + 1
         self._used.add(ident)
         return ident

@@ -22,6 +22,7 @@ from pathlib import Path
 from typing import Any
 
 import jinja2
+from markupsafe import Markup
 
 from .errors import ThemeError
 from .model import Target
@@ -84,9 +85,15 @@ class Theme:
                 families |= _families(sheet.read_text(encoding="utf-8"))
         return frozenset(families)
 
+    def file_url(self, relpath: str) -> str:
+        """``file:`` URL of the nearest theme's ``relpath``, for templates (``theme_file``)."""
+        return self.find(relpath).as_uri()
+
     def render(self, template: str, **context: Any) -> str:
         try:
-            return self.env.get_template(template).render(theme=self.options, **context)
+            return self.env.get_template(template).render(
+                theme=self.options, theme_file=self.file_url, **context
+            )
         except jinja2.TemplateNotFound as exc:
             raise ThemeError(
                 f"theme {self.name!r} has no template {exc.name!r}", code="theme.template-missing"
@@ -203,7 +210,7 @@ def _environment(chain: tuple[ThemeInfo, ...]) -> jinja2.Environment:
     loader = jinja2.ChoiceLoader(
         [jinja2.PrefixLoader(prefixed, delimiter="/"), jinja2.FileSystemLoader(dirs)]
     )
-    return jinja2.Environment(
+    env = jinja2.Environment(
         loader=loader,
         undefined=jinja2.StrictUndefined,
         autoescape=True,
@@ -211,3 +218,22 @@ def _environment(chain: tuple[ThemeInfo, ...]) -> jinja2.Environment:
         lstrip_blocks=True,
         keep_trailing_newline=True,
     )
+    env.filters["css_string"] = css_string
+    return env
+
+
+def css_string(value: object) -> Markup:
+    """``value`` as a quoted CSS string, safe inside a ``<style>`` element.
+
+    Templates use it to put article text into generated content (a running head that
+    names the author). HTML escaping would print ``&amp;`` literally there, so this
+    escapes for CSS instead: quotes, backslashes and line breaks, and ``<`` / ``>`` / ``&``
+    as hex escapes so no text can close the ``<style>`` element.
+    """
+    out = []
+    for char in " ".join(str(value).split()):
+        if char in '"\\<>&' or ord(char) < 0x20 or ord(char) == 0x7F:
+            out.append(f"\\{ord(char):x} ")
+        else:
+            out.append(char)
+    return Markup('"' + "".join(out) + '"')

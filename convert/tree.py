@@ -52,17 +52,54 @@ def prepare(
     target: Target,
     images: Callable[[str], str | None],
     emit: Emit,
+    links: Callable[[str], str | None] | None = None,
+    id_prefix: str = "",
 ) -> Prepared:
-    """Make the body fragment ``html`` fit for ``target`` (see the module docstring)."""
+    """Make the body fragment ``html`` fit for ``target`` (see the module docstring).
+
+    In a book, ``links`` maps a relative link (``other.md#sec``) to where it leads in the
+    output, or ``None`` when it leads nowhere; ``id_prefix`` namespaces every id of this
+    chapter (and the links to them) so chapters can share headings in one document.
+    """
     root = lxml.html.fragment_fromstring(html or "<p></p>", create_parent="div")
     used = _images(root, images, emit)
     _figures(root)
-    _links(root, emit)
+    _named_anchors(root)
+    _links(root, emit, links)
     if target == "epub":
         _footnotes_epub(root)
+        _align_classes(root)
+        _prefix_ids(root, id_prefix)
         return Prepared(_inner(root, xml=True), used)
     _footnotes_inline(root)
+    _prefix_ids(root, id_prefix)
     return Prepared(_inner(root, xml=False), used)
+
+
+def _align_classes(root: lxml.html.HtmlElement) -> None:
+    """XHTML5 has no ``align`` attribute (EPUBCheck RSC-005): table cell alignment
+    travels as a class the stylesheets style (``align-right``)."""
+    for cell in root.iter("th", "td"):
+        align = cell.attrib.pop("align", None)
+        if align in ("left", "right", "center"):
+            cell.set("class", f"{cell.get('class', '')} align-{align}".strip())
+
+
+def _prefix_ids(root: lxml.html.HtmlElement, prefix: str) -> None:
+    """``id="x"`` → ``id="c3-x"`` and ``href="#x"`` → ``href="#c3-x"`` for local targets
+    (links another chapter resolved are already final and point at other prefixes)."""
+    if not prefix:
+        return
+    ids = set()
+    for el in root.iter():
+        ident = el.get("id")
+        if ident:
+            ids.add(ident)
+            el.set("id", prefix + ident)
+    for a in root.iter("a"):
+        href = a.get("href") or ""
+        if href.startswith("#") and href[1:] in ids:
+            a.set("href", "#" + prefix + href[1:])
 
 
 def _inner(root: lxml.html.HtmlElement, *, xml: bool) -> str:
@@ -189,7 +226,21 @@ def _figures(root: lxml.html.HtmlElement) -> None:
         _replace(p, figure)
 
 
-def _links(root: lxml.html.HtmlElement, emit: Emit) -> None:
+def _named_anchors(root: lxml.html.HtmlElement) -> None:
+    """``<a name="x">`` becomes ``<a id="x">`` so links to ``#x`` keep working; ``name`` is
+    obsolete in HTML5 and EPUB 3. A name that is already an id elsewhere is dropped (the
+    first target wins; ids must stay unique), and an anchor that has an id keeps it."""
+    ids = {el.get("id") for el in root.iter() if el.get("id")}
+    for a in root.iter("a"):
+        name = (a.attrib.pop("name", None) or "").strip()
+        if name and not a.get("id") and name not in ids and not any(c.isspace() for c in name):
+            a.set("id", name)
+            ids.add(name)
+
+
+def _links(
+    root: lxml.html.HtmlElement, emit: Emit, resolve: Callable[[str], str | None] | None
+) -> None:
     ids = {el.get("id") for el in root.iter() if el.get("id")}
     for a in list(root.iter("a")):
         href = a.get("href")
@@ -219,6 +270,10 @@ def _links(root: lxml.html.HtmlElement, emit: Emit) -> None:
             )
             _unwrap(a)
         elif not is_remote(href):
+            target = resolve(href) if resolve else None
+            if target is not None:
+                a.set("href", target)
+                continue
             emit(
                 "link.unresolved",
                 href,

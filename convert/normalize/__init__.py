@@ -11,33 +11,104 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import replace
+from pathlib import Path
 
 from ..diagnostics import Report
 from ..model import Article
-from . import debris, duplicate_headings, empty_sections, glued_heading, title
+from . import (
+    code_tags,
+    comments,
+    debris,
+    duplicate_headings,
+    empty_sections,
+    footnotes,
+    fragments,
+    frontmatter,
+    glued_heading,
+    heading_levels,
+    images,
+    language,
+    liquid,
+    references,
+    shapes,
+    site_links,
+    title,
+    video,
+    wikitext,
+)
 from .base import Context, Rule, doc_from_text, doc_text
 
 RULES: tuple[Rule, ...] = (
-    # First: split junk off headings so debris and duplicates are on lines of their own.
+    # Markup that is not Markdown, before anything reads the lines. First, code written as
+    # template tags ({% highlight %}) becomes fenced code, off limits to every later rule.
+    code_tags.RULE,
+    # Then comments: commented-out content is not content, no rule should report on it.
+    comments.RULE,
+    # Video embeds before the template rules, which would remove them as unknown tags.
+    video.RULE,
+    # Liquid/Hugo before wikitext: "{{< … >}}" and "{{ site.x }}" are theirs, the rest of
+    # "{{…}}" is wiki templates. Both before glued_heading and debris: an infobox holds
+    # lines that look like headings, debris and images.
+    liquid.RULE,
+    wikitext.RULE,
+    # After liquid, which turns Hexo/Hugo notes into the ":::" containers rendered here.
+    shapes.RULE,
+    # Split junk off headings so debris and duplicates are on lines of their own.
     glued_heading.RULE,
     debris.RULE,
+    # Notes and references after debris (an "[object Object]" line is not a reference) and
+    # before empty_sections (footnotes removes repeated or empty definitions). Footnotes
+    # before references: "[^1]" looks like a shortcut reference. References before images,
+    # which replaces remote reference-style images: counted first, their definitions are
+    # known to be used, and an image reference with no definition is handled here.
+    footnotes.RULE,
+    references.RULE,
+    # After debris (an "[object Object]" alt text is gone) and after liquid/wikitext,
+    # which turn image tags and file links into the image syntax checked here.
+    images.RULE,
     # After debris: "## References" / "[object Object]…" / "## References" only become
     # adjacent once the debris between them is gone.
     duplicate_headings.RULE,
+    # After references, which turns references into links or text first, and after
+    # images, which turns remote images into links (left alone here: they are remote).
+    site_links.RULE,
     # After every rule that removes lines, so "emptied by a repair" is known.
     empty_sections.RULE,
     # Again: dropping an emptied section can leave two equal headings stacked
     # ("## Notes" / "## References" + debris / "## Notes"). Merging only ever makes
     # sections longer, so one more pass reaches the fixed point (idempotence).
     duplicate_headings.RULE,
-    # Last: the title may come from the first heading of the repaired body.
+    # Before title: a Pandoc "% Title" block becomes the title the title rule then sees;
+    # after the body repairs, so a description taken from the first paragraph is clean.
+    frontmatter.RULE,
+    # After the body repairs: the title may come from the first heading of the repaired body.
     title.RULE,
+    # After title (which takes a leading "# Title" out of the body) and after every rule
+    # that removes headings: levels are computed on the final outline.
+    heading_levels.RULE,
+    # After every rule that adds, removes, renames or re-levels headings (title,
+    # heading_levels, empty_sections, duplicate_headings): sibling repeats and the ids
+    # fragment links must match are computed on the final outline.
+    duplicate_headings.SIBLINGS,
+    fragments.RULE,
+    # Last of all: detection reads the final text.
+    language.RULE,
 )
 
 
-def normalize(article: Article, report: Report, rules: Sequence[Rule] = RULES) -> Article:
-    """Apply ``rules`` in order; return the repaired article."""
-    ctx = Context(path=article.source, root=article.root, report=report)
+def normalize(
+    article: Article,
+    report: Report,
+    rules: Sequence[Rule] = RULES,
+    *,
+    book_sources: frozenset[Path] = frozenset(),
+) -> Article:
+    """Apply ``rules`` in order; return the repaired article.
+
+    ``book_sources`` are the (resolved) files of the book this article is a chapter of:
+    links to them lead somewhere and are kept.
+    """
+    ctx = Context(path=article.source, root=article.root, report=report, book_sources=book_sources)
     doc = doc_from_text(article.markdown, article.body_line, article.meta)
     for rule in rules:
         doc = rule.apply(doc, ctx)

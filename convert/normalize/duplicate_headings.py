@@ -7,12 +7,20 @@ title and then the same title again with its (broken) content.
 Fix: keep the first, drop the second; report it. Repeats that have content between them
 are separate sections and are left to the id rules (unique ids), not merged here.
 
-Codes: ``heading.duplicate`` (warning).
+``SIBLINGS`` (a second rule, run late): the same title repeated as a sibling (same level,
+same parent heading) with content between, as markdownlint's MD024 ``siblings_only`` sees
+it. Both sections stay and the parser numbers the second id; the rule names that id
+(``heading.duplicate-sibling``, info: nothing is changed, so it is a finding, not a repair,
+and it must not be repeated as a warning when normalizing the output again). A repeat
+under a different parent (``### Examples`` in two chapters) is normal: no diagnostic.
+
+Codes: ``heading.duplicate`` (warning), ``heading.duplicate-sibling`` (info).
 """
 
 from __future__ import annotations
 
-from .base import Context, Doc, Line, Rule, heading_of
+from .anchors import anchors
+from .base import Context, Doc, Line, Rule, Severity, heading_of
 
 
 def _key(heading: tuple[int, str]) -> tuple[int, str]:
@@ -43,3 +51,30 @@ def apply(doc: Doc, ctx: Context) -> Doc:
 
 
 RULE = Rule("duplicate_headings", ("heading.duplicate",), apply)
+
+
+def siblings(doc: Doc, ctx: Context) -> Doc:
+    """Report each heading that repeats the text of an earlier sibling (changes nothing)."""
+    found = anchors(doc)
+    open_: list[tuple[int, int]] = []  # (level, index) of the headings enclosing this one
+    seen: dict[tuple[int, int, str], int] = {}  # (parent, level, text) → first line index
+    for heading in found.headings:
+        while open_ and open_[-1][0] >= heading.level:
+            open_.pop()
+        parent = open_[-1][1] if open_ else -1
+        key = (parent, heading.level, " ".join(heading.text.casefold().split()))
+        first = seen.setdefault(key, heading.index)
+        if first != heading.index:
+            ctx.emit(
+                "heading.duplicate-sibling",
+                doc.lines[heading.index].origin,
+                f"heading {heading.text!r} repeats a sibling heading "
+                f"(line {doc.lines[first].origin})",
+                f"kept both; the second gets id {heading.id!r}",
+                Severity.INFO,
+            )
+        open_.append((heading.level, heading.index))
+    return doc
+
+
+SIBLINGS = Rule("duplicate_siblings", ("heading.duplicate-sibling",), siblings)

@@ -10,12 +10,15 @@ Codes: ``section.empty-removed`` (warning), ``section.empty`` (info).
 
 from __future__ import annotations
 
+import bisect
+
 from .base import Context, Doc, Rule, Severity, heading_of
 
 
 def apply(doc: Doc, ctx: Context) -> Doc:
     lines = list(doc.lines)
     drop: set[int] = set()
+    removed = sorted(ctx.removed)  # searched by bisection: 10^5 sections stay linear
     for i, line in enumerate(lines):
         heading = heading_of(line)
         if heading is None:
@@ -34,7 +37,8 @@ def apply(doc: Doc, ctx: Context) -> Doc:
         if not empty:
             continue
         stop = lines[end].origin if end < len(lines) else float("inf")
-        if any(line.origin <= n < stop for n in ctx.removed):
+        first = bisect.bisect_left(removed, line.origin)
+        if first < len(removed) and removed[first] < stop:
             ctx.emit(
                 "section.empty-removed",
                 line.origin,

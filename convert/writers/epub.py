@@ -84,6 +84,10 @@ def _book(package: EpubPackage) -> epub.EpubBook:
         book.add_metadata("DC", "date", meta.date.isoformat())
     for tag in meta.tags:
         book.add_metadata("DC", "subject", tag)
+    if package.publisher:
+        book.add_metadata("DC", "publisher", package.publisher)
+    if package.rights:
+        book.add_metadata("DC", "rights", package.rights)
     _accessibility(book, package)
 
     for i, sheet in enumerate(package.stylesheets):
@@ -117,20 +121,27 @@ def _book(package: EpubPackage) -> epub.EpubBook:
 
     spine: list[object] = []
     toc: list[object] = []
+    current_part: tuple[object, list[object]] | None = None
     for i, page in enumerate(package.pages):
-        item = epub.EpubItem(
-            uid=f"page{i}",
-            file_name=page.file_name,
-            media_type="application/xhtml+xml",
-            content=page.xhtml.encode("utf-8"),
-        )
+        item = epub.EpubItem(uid=f"page{i}", file_name=page.file_name,
+                             media_type="application/xhtml+xml", content=page.xhtml.encode("utf-8"))
         book.add_item(item)
         spine.append(item)
-        if page.file_name == "cover.xhtml":
+        if page.kind == "cover":
             book.guide.append({"type": "cover", "href": page.file_name, "title": "Cover"})
+            continue
+        if page.kind in ("title", "copyright"):
+            continue  # in the reading order, not in the contents
+        entry = _toc(page.file_name, page.title, page.headings, f"toc{i}")
+        if page.part is None:
+            current_part = None
+            toc.append(entry)
         else:
-            toc.append(_toc(page.file_name, page.title, page.headings, f"toc{i}"))
-    first_text = next(p for p in package.pages if p.file_name != "cover.xhtml")
+            if current_part is None or current_part[0].title != page.part:  # type: ignore[attr-defined]
+                current_part = (epub.Section(page.part, page.file_name), [])
+                toc.append(current_part)
+            current_part[1].append(entry)
+    first_text = next(p for p in package.pages if p.kind == "chapter")
     book.guide.append({"type": "text", "href": first_text.file_name, "title": "Start"})
     book.guide.append({"type": "toc", "href": "nav.xhtml", "title": "Contents"})
     book.toc = toc

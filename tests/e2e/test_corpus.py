@@ -15,6 +15,7 @@ from pypdf import PdfReader
 from convert.cli import main
 from convert.diagnostics import Report
 from convert.load import load
+from convert.normalize import normalize
 from tests.conftest import CONTENT, corpus_files
 
 pytestmark = pytest.mark.e2e
@@ -61,7 +62,7 @@ def test_pdf_is_complete(converted: Path, source: Path) -> None:
     pdf = converted / f"{source.stem}.pdf"
     reader = PdfReader(pdf)
     text = "\n".join(page.extract_text() or "" for page in reader.pages)
-    meta = load(source, Report()).meta
+    meta = normalize(load(source, Report()), Report()).meta  # lang may be detected
     assert text.count(JUNK) <= _debris_in_code(source)
     assert len(text.split()) > 3
     title = reader.metadata.title
@@ -122,7 +123,7 @@ def test_every_epub_passes_epubcheck(converted: Path, epubcheck) -> None:
 @pytest.mark.parametrize("source", _all_inputs(), ids=lambda p: p.name)
 def test_epub_structure(converted: Path, source: Path) -> None:
     epub = converted / f"{source.stem}.epub"
-    meta = load(source, Report()).meta
+    meta = normalize(load(source, Report()), Report()).meta  # lang may be detected
     with zipfile.ZipFile(epub) as z:
         names = z.namelist()
         assert names[0] == "mimetype"

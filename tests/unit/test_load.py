@@ -393,13 +393,31 @@ def test_tags_list(tmp_path: Path) -> None:
     assert article.meta.tags == ("history", "war")
 
 
-def test_tags_comma_string(tmp_path: Path) -> None:
+def test_tags_comma_string_split_only(tmp_path: Path) -> None:
+    # The loader only gives tags their shape; the frontmatter rule drops empties and repeats.
     article, report = _load(tmp_path, "---\ntitle: T\ntags: history, war ,history,\n---\n")
-    assert article.meta.tags == ("history", "war")
+    assert article.meta.tags == ("history", "war", "history", "")
+    assert report.codes() == []
+
+
+def test_tags_multiline_entries_kept_for_the_rule(tmp_path: Path) -> None:
+    article, report = _load(tmp_path, "---\ntags:\n  - |-\n    a\n    b\n  - 2022\n---\n")
+    assert article.meta.tags == ("a\nb", "2022")
+    assert report.codes() == []
+
+
+def test_tags_list_written_as_text(tmp_path: Path) -> None:
+    article, report = _load(tmp_path, "---\ntitle: T\ntags: \"['a, b', 'c']\"\n---\n")
+    assert article.meta.tags == ("a, b", "c")
     assert _lines(report) == [("meta.tags", 3)]
-    diag = next(iter(report))
-    assert diag.severity is Severity.INFO
-    assert "2 kept, 2 empty or repeated dropped" in diag.message
+    assert next(iter(report)).severity is Severity.INFO
+
+
+def test_tags_entries_that_are_not_text(tmp_path: Path) -> None:
+    article, report = _load(tmp_path, "---\ntags: [a, {x: 1}, [b], null, true]\n---\n")
+    assert article.meta.tags == ("a", "")
+    assert _lines(report) == [("meta.type", 2)] * 3
+    assert "{" not in "".join(article.meta.tags)
 
 
 def test_keywords_not_a_list(tmp_path: Path) -> None:
@@ -524,3 +542,17 @@ def test_split_frontmatter_lines() -> None:
     assert (fm.line, fm.body_line) == (2, 5)
     none = split_frontmatter("plain")
     assert (none.kind, none.body, none.body_line) == ("", "plain", 1)
+
+
+@pytest.mark.parametrize(
+    ("frontmatter", "lang", "source"),
+    [
+        ("title: T", "en", "default"),
+        ("language: uk_UA", "uk-UA", "language"),
+        ("lang: 42", "en", "lang"),  # given but invalid: reported, not re-detected
+        ("lang: undefined", "en", "default"),  # no language really given
+    ],
+)
+def test_lang_source(tmp_path: Path, frontmatter: str, lang: str, source: str) -> None:
+    article, _ = _load(tmp_path, f"---\n{frontmatter}\n---\nBody\n")
+    assert (article.meta.lang, article.meta.lang_source) == (lang, source)

@@ -1,0 +1,186 @@
+"""Find an image file under the content root, also when the reference to it is damaged.
+
+Used by the loader (the frontmatter cover) and the ``images`` normalization rule (images in
+the body), so both repair a reference the same way.
+
+Contract: ``find_image(ref, path=…, root=…)`` returns the file ``ref`` names and how it was
+found, trying in order:
+
+1. ``exact``: ``paths.resolve_local``; ``decoded``: the same after decoding ``%20``-style
+   escapes (the renderer looks files up by the literal text);
+2. ``case``: the same path, matched without regard to letter case (files made on macOS or
+   Windows, published from Linux);
+3. ``name``: the file name alone (case, ``_``/space and ``%``-escapes ignored) anywhere
+   under the root: exporters flatten or move folders;
+4. ``truncated``: a Wikimedia exporter's garbled name, ``File`` glued to the first 15
+   characters of the real name, the extension, sometimes the caption glued after it
+   (``/FileBattle_of_Konot.jpg`` for ``Battle_of_Konotop_24.jpg``): an image whose name,
+   without any ``File``/``File:`` prefix, starts with those characters.
+
+Steps 2-4 only ever return a file that is the *only* candidate; an ambiguous match is no
+match. They look in an index of the image files under the root, built on first need and
+kept for the process (``forget()`` drops it, for long-running hosts whose files change).
+The walk is bounded: hidden folders and ``node_modules`` are skipped, and it stops after
+``MAX_FILES`` files, in sorted order so the same tree always gives the same index.
+Everything returned is inside the root.
+"""
+
+from __future__ import annotations
+
+import os
+import posixpath
+import re
+from bisect import bisect_left
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+from urllib.parse import unquote
+
+from .paths import is_remote, resolve_local
+
+IMAGE_SUFFIXES = frozenset({".jpg", ".jpeg", ".png", ".gif", ".svg", ".webp"})
+MAX_FILES = 20_000
+_SKIP_DIRS = {"node_modules", "__pycache__"}
+# "File:" or "File" before a capital (MediaWiki capitalises names; "Filesystem.png" is not
+# garbled), up to 15 characters, an image extension, then maybe a caption glued on.
+_GARBLED = re.compile(
+    r"^File(?::|(?=[A-Z0-9]))(?P<stem>.{1,15}?)(?P<ext>(?i:\.(?:jpe?g|png|gif|svg|webp)))"
+)
+_TRUNCATED_AT = 15
+_FILE_PREFIX = re.compile(r"^File(?::|_|(?=[A-Z0-9]))")
+
+
+_REASONS = {
+    "exact": "found as written",
+    "decoded": "written with %-escapes",
+    "case": "the letter case differs",
+    "name": "found by its file name",
+    "truncated": "the exporter cut its name short",
+}
+
+
+@dataclass(frozen=True, slots=True)
+class Found:
+    path: Path
+    how: str  # "exact", "decoded", "case", "name" or "truncated"
+
+    @property
+    def reason(self) -> str:
+        """How it was found, for a diagnostic: "the letter case differs"."""
+        return _REASONS[self.how]
+
+
+def _name_key(name: str) -> str:
+    return unquote(name).casefold().replace(" ", "_")
+
+
+def _ext(suffix: str) -> str:
+    suffix = suffix.casefold()
+    return ".jpg" if suffix == ".jpeg" else suffix
+
+
+@dataclass(frozen=True, slots=True)
+class _Index:
+    by_path: dict[str, tuple[Path, ...]]  # casefolded path relative to the root
+    by_name: dict[str, tuple[Path, ...]]  # _name_key of the file name
+    stems: dict[str, list[tuple[str, Path]]]  # extension → sorted (stem key, path)
+
+
+@lru_cache(maxsize=4)
+def _index(root: Path) -> _Index:
+    by_path: dict[str, list[Path]] = {}
+    by_name: dict[str, list[Path]] = {}
+    stems: dict[str, list[tuple[str, Path]]] = {}
+    seen = 0
+    for folder, dirs, files in os.walk(root):
+        dirs[:] = sorted(d for d in dirs if not d.startswith(".") and d not in _SKIP_DIRS)
+        for name in sorted(files):
+            seen += 1
+            if seen > MAX_FILES:
+                break
+            suffix = os.path.splitext(name)[1]
+            if suffix.casefold() not in IMAGE_SUFFIXES:
+                continue
+            path = Path(folder, name)
+            rel = path.relative_to(root).as_posix().casefold()
+            by_path.setdefault(rel, []).append(path)
+            by_name.setdefault(_name_key(name), []).append(path)
+            stem = _name_key(_FILE_PREFIX.sub("", name[: -len(suffix)]))
+            stems.setdefault(_ext(suffix), []).append((stem, path))
+        if seen > MAX_FILES:
+            break
+    return _Index(
+        {k: tuple(v) for k, v in by_path.items()},
+        {k: tuple(v) for k, v in by_name.items()},
+        {k: sorted(v) for k, v in stems.items()},
+    )
+
+
+def forget() -> None:
+    """Drop the cached indexes (files under a root were added or removed)."""
+    _index.cache_clear()
+
+
+def _only(paths: tuple[Path, ...] | list[Path] | None, root: Path) -> Path | None:
+    """The one file in ``paths`` if there is exactly one and it is (still) under ``root``."""
+    if not paths or len(set(paths)) != 1:
+        return None
+    try:
+        real = paths[0].resolve()
+    except (OSError, RuntimeError):
+        return None
+    return real if real.is_file() and real.is_relative_to(root) else None
+
+
+def find_image(ref: str, *, path: Path, root: Path) -> Found | None:
+    """The image file ``ref`` (written in the article at ``path``) means; see the module."""
+    if not ref or is_remote(ref):
+        return None
+    clean = ref.split("#", 1)[0].split("?", 1)[0].strip()
+    found = resolve_local(clean, path=path, root=root)
+    if found is not None:
+        return Found(found, "exact")
+    if unquote(clean) != clean and (found := resolve_local(unquote(clean), path=path, root=root)):
+        return Found(found, "decoded")
+    if not clean:
+        return None
+    root = root.resolve()
+    index = _index(root)
+    decoded = unquote(clean)
+    if decoded.startswith("/"):
+        rel = decoded.lstrip("/")
+        keys = [rel, f"public/{rel}", f"static/{rel}"]
+    else:
+        try:
+            folder = path.resolve().parent.relative_to(root).as_posix()
+        except ValueError:
+            folder = ""
+        keys = [posixpath.normpath(posixpath.join(folder, decoded))]
+    for key in keys:
+        if key.startswith("../"):
+            continue
+        if hit := _only(index.by_path.get(key.casefold()), root):
+            return Found(hit, "case")
+    name = posixpath.basename(decoded.rstrip("/"))
+    if hit := _only(index.by_name.get(_name_key(name)), root):
+        return Found(hit, "name")
+    match = _GARBLED.match(name)
+    if match:
+        stem = _name_key(match["stem"])
+        # Fewer than 15 characters: the name was not cut, so it must match whole.
+        whole = len(match["stem"]) < _TRUNCATED_AT
+        entries = index.stems.get(_ext(match["ext"]), [])
+        hits = []
+        for key, candidate in entries[bisect_left(entries, (stem,)) :]:
+            if not key.startswith(stem):
+                break
+            if key == stem or not whole:
+                hits.append(candidate)
+        if hit := _only(hits, root):
+            return Found(hit, "truncated")
+    return None
+
+
+def relative_ref(found: Path, *, path: Path) -> str:
+    """How the article at ``path`` names ``found``: a relative POSIX path."""
+    return Path(os.path.relpath(found, path.resolve().parent)).as_posix()

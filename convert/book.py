@@ -1,0 +1,697 @@
+"""Books: a ``book.toml`` manifest → one PDF and one EPUB of many chapters.
+
+Contract:
+- ``read_book(path)`` parses the manifest (metadata, theme and options, front matter,
+  chapters or parts of chapters as files or globs, back matter) and refuses a bad one with
+  a ``BookError`` naming the key.
+- ``build_book(book, outdir, …)`` runs every chapter through the same stages as a single
+  article (load → normalize → parse, with diagnostics naming the chapter file and line),
+  then joins them: one link graph for the whole book (ids namespaced per chapter so two
+  chapters may both have "References"; ``other.md#section`` links resolve to the other
+  chapter in both outputs; a dangling one is reported and unlinked, never written broken),
+  one HTML document for the PDF, one XHTML page per chapter for the EPUB.
+- Chapters are cached by content hash in ``OUTDIR/.cache``: a rebuild after editing one
+  chapter loads, normalizes and parses only that one (the cache key covers the file's
+  bytes, the tool version and the rules), so output is never stale.
+"""
+
+from __future__ import annotations
+
+import glob
+import hashlib
+import pickle
+import tomllib
+from collections.abc import Sequence
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import Any
+from urllib.parse import unquote
+
+from markupsafe import Markup
+
+from . import __version__
+from .diagnostics import Diagnostic, Location, Report, Severity
+from .errors import ConvertError
+from .load import LoadOptions, load, parse_date
+from .markdown import parse
+from .model import Article, Meta, Page, Parsed
+from .normalize import RULES, normalize
+from .paths import is_remote
+from .render import Build, EpubPackage, build_for, direction, media_type
+from .theme import Theme, load_theme
+from .tree import prepare
+
+KINDS = ("front", "chapter", "back")
+
+
+class BookError(ConvertError):
+    code = "book.invalid"
+
+
+@dataclass(frozen=True, slots=True)
+class Entry:
+    """One file of the book in reading order."""
+
+    path: Path
+    kind: str  # "front", "chapter" or "back"
+    part: int | None = None  # index into Book.parts
+    role: str = ""  # front/back: "dedication", "preface", "appendix", "colophon", …
+
+
+@dataclass(frozen=True, slots=True)
+class BookSpec:
+    manifest: Path
+    root: Path
+    meta: Meta
+    theme: str
+    options: dict[str, Any]
+    publisher: str
+    rights: str
+    identifier: str
+    parts: tuple[str, ...]
+    entries: tuple[Entry, ...]
+
+
+def _text(data: dict[str, Any], key: str, where: Path) -> str:
+    value = data.get(key, "")
+    if not isinstance(value, str):
+        raise BookError(f"'{key}' must be text", path=where)
+    return value.strip()
+
+
+def _files(patterns: Any, base: Path, where: Path, key: str) -> list[Path]:
+    """Files for a list of paths or globs, in the order given (a glob sorted)."""
+    if isinstance(patterns, str):
+        patterns = [patterns]
+    if not isinstance(patterns, list) or not all(isinstance(p, str) for p in patterns):
+        raise BookError(f"'{key}' must be a list of file names or globs", path=where)
+    found: list[Path] = []
+    for pattern in patterns:
+        matches = sorted(Path(p) for p in glob.glob(str(base / pattern)))
+        if not matches:
+            raise BookError(
+                f"'{key}': {pattern!r} matches no file", path=where, code="book.missing-chapter"
+            )
+        for match in matches:
+            if not match.resolve().is_relative_to(base.resolve()):
+                raise BookError(f"'{key}': {pattern!r} is outside the book folder", path=where)
+            if match not in found:
+                found.append(match)
+    return found
+
+
+def _matter(items: Any, kind: str, base: Path, where: Path) -> list[Entry]:
+    if items is None:
+        return []
+    if not isinstance(items, list):
+        raise BookError(f"'{kind}' must be a list of tables with a 'file'", path=where)
+    entries = []
+    for item in items:
+        if isinstance(item, str):
+            item = {"file": item}
+        if not isinstance(item, dict) or "file" not in item:
+            raise BookError(f"each '{kind}' entry needs a 'file'", path=where)
+        for path in _files(item["file"], base, where, kind):
+            entries.append(
+                Entry(path, "front" if kind == "front" else "back", role=str(item.get("role", "")))
+            )
+    return entries
+
+
+def read_book(manifest: Path) -> BookSpec:
+    """Parse ``book.toml`` (see the README for its keys)."""
+    try:
+        data = tomllib.loads(manifest.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise BookError("no such file", path=manifest, code="load.missing") from None
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+        raise BookError(f"not valid TOML: {exc}", path=manifest) from None
+    base = manifest.parent
+    info = data.get("book", data)
+    title = _text(info, "title", manifest)
+    if not title:
+        raise BookError("the book has no 'title'", path=manifest)
+    authors = info.get("authors", info.get("author", []))
+    authors = (authors,) if isinstance(authors, str) else tuple(str(a) for a in authors)
+    cover = None
+    if info.get("cover"):
+        cover = (base / str(info["cover"])).resolve()
+        if not cover.is_file() or not cover.is_relative_to(base.resolve()):
+            raise BookError(
+                f"cover {info['cover']!r} is not a file in the book folder",
+                path=manifest,
+                code="book.cover",
+            )
+    meta = Meta(
+        title=title,
+        subtitle=_text(info, "subtitle", manifest),
+        authors=authors,
+        date=parse_date(info.get("date")) if info.get("date") else None,
+        lang=_text(info, "language", manifest) or _text(info, "lang", manifest) or "en",
+        cover=cover,
+        description=_text(info, "description", manifest),
+        tags=tuple(str(t) for t in info.get("subjects", info.get("tags", []))),
+    )
+    entries = _matter(data.get("front"), "front", base, manifest)
+    parts: list[str] = []
+    if "parts" in data:
+        if not isinstance(data["parts"], list):
+            raise BookError("'parts' must be a list of tables", path=manifest)
+        for index, part in enumerate(data["parts"]):
+            if not isinstance(part, dict) or "chapters" not in part:
+                raise BookError("each part needs 'title' and 'chapters'", path=manifest)
+            parts.append(str(part.get("title", f"Part {index + 1}")))
+            for path in _files(part["chapters"], base, manifest, "chapters"):
+                entries.append(Entry(path, "chapter", part=index))
+    if "chapters" in data or "chapters" in info:
+        for path in _files(data.get("chapters", info.get("chapters")), base, manifest, "chapters"):
+            entries.append(Entry(path, "chapter"))
+    if not any(e.kind == "chapter" for e in entries):
+        raise BookError("the book has no chapters", path=manifest)
+    entries += _matter(data.get("back"), "back", base, manifest)
+    theme = data.get("theme", {})
+    theme_name = (
+        theme.get("name", info.get("theme", "base")) if isinstance(theme, dict) else str(theme)
+    )
+    options = dict(theme.get("options", {})) if isinstance(theme, dict) else {}
+    return BookSpec(
+        manifest=manifest,
+        root=base.resolve(),
+        meta=meta,
+        theme=str(theme_name),
+        options=options,
+        publisher=_text(info, "publisher", manifest),
+        rights=_text(info, "rights", manifest),
+        identifier=_text(info, "identifier", manifest),
+        parts=tuple(parts),
+        entries=tuple(entries),
+    )
+
+
+# ---------------------------------------------------------------------------------------
+# Chapters: prepared once, cached by content.
+
+
+@dataclass(frozen=True, slots=True)
+class Prepared:
+    entry: Entry
+    article: Article
+    parsed: Parsed
+    diagnostics: tuple[Diagnostic, ...]
+    number: int  # 1-based position in the book
+    anchor: str  # the chapter's own id in the one-document PDF: "c3"
+    file_name: str  # its EPUB page: "chapter-03.xhtml"
+
+
+class ChapterCache:
+    """``OUTDIR/.cache``: (article, parsed, diagnostics) per chapter, keyed by content."""
+
+    def __init__(self, folder: Path | None) -> None:
+        self.folder = folder
+        self.hits = 0
+        self.misses = 0
+
+    def key(self, path: Path, root: Path, context: Sequence[str] = ()) -> str:
+        h = hashlib.sha256()
+        h.update("\0".join(context).encode())
+        h.update(__version__.encode())
+        h.update(",".join(rule.name for rule in RULES).encode())
+        h.update(str(path.resolve()).encode() + b"\0" + str(root).encode() + b"\0")
+        h.update(path.read_bytes())
+        return h.hexdigest()
+
+    def get(self, key: str) -> Any:
+        if self.folder is None:
+            return None
+        try:
+            with (self.folder / key).open("rb") as handle:
+                value = pickle.load(handle)
+        except (OSError, pickle.PickleError, EOFError, AttributeError, ValueError):
+            self.misses += 1
+            return None
+        self.hits += 1
+        return value
+
+    def put(self, key: str, value: Any) -> None:
+        if self.folder is None:
+            return
+        from .writers import atomic_output
+
+        with atomic_output(self.folder / key) as tmp:
+            tmp.write_bytes(pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL))
+
+
+def prepare_chapters(spec: BookSpec, report: Report, cache: ChapterCache) -> list[Prepared]:
+    chapters = []
+    sources = frozenset(entry.path.resolve() for entry in spec.entries)
+    for number, entry in enumerate(spec.entries, start=1):
+        # The other chapters' names are part of the key: links to them depend on them.
+        key = cache.key(entry.path, spec.root, sorted(map(str, sources)))
+        hit = cache.get(key)
+        if hit is None:
+            own = report.child()
+            article = load(entry.path, own, LoadOptions(root=spec.root))
+            article = normalize(article, own, book_sources=sources)
+            parsed = parse(article)
+            hit = (article, parsed, tuple(own))
+            cache.put(key, hit)
+        article, parsed, diagnostics = hit
+        report.extend(diagnostics)
+        chapters.append(
+            Prepared(
+                entry,
+                article,
+                parsed,
+                diagnostics,
+                number,
+                f"c{number}",
+                f"chapter-{number:02d}.xhtml",
+            )
+        )
+    return chapters
+
+
+# ---------------------------------------------------------------------------------------
+# One link graph for the whole book.
+
+
+@dataclass(slots=True)
+class LinkGraph:
+    """Where every chapter and every id lives, for both outputs."""
+
+    by_path: dict[Path, Prepared] = field(default_factory=dict)
+    ids: dict[str, set[str]] = field(default_factory=dict)  # chapter anchor → its ids
+
+    @classmethod
+    def of(cls, chapters: Sequence[Prepared]) -> LinkGraph:
+        graph = cls()
+        for chapter in chapters:
+            graph.by_path[chapter.entry.path.resolve()] = chapter
+            graph.ids[chapter.anchor] = _ids_of(chapter.parsed.html)
+        return graph
+
+    def resolve(
+        self, href: str, chapter: Prepared, target: str, report: Report | None = None
+    ) -> str | None:
+        """``other.md#sec`` → ``#c4-sec`` (pdf) or ``chapter-04.xhtml#sec`` (epub).
+
+        A link to a section the other chapter does not have leads to that chapter's
+        start, reported (once, for the PDF pass) as ``link.chapter-fragment``.
+        """
+        if is_remote(href) or href.startswith("#"):
+            return href
+        path_part, _, fragment = href.partition("#")
+        path = (chapter.entry.path.parent / unquote(path_part)).resolve()
+        other = self.by_path.get(path)
+        if other is None:
+            return None
+        fragment = unquote(fragment)
+        if fragment and fragment not in self.ids[other.anchor]:
+            if report is not None:
+                report.add(
+                    Diagnostic(
+                        "link.chapter-fragment",
+                        Severity.WARNING,
+                        Location(chapter.article.source, _line_of(chapter, href)),
+                        f"{path_part} has no section #{fragment}",
+                        "linked to the chapter's start",
+                    )
+                )
+            fragment = ""
+        if target == "epub":
+            return other.file_name + (f"#{fragment}" if fragment else "")
+        return f"#{other.anchor}-{fragment}" if fragment else f"#{other.anchor}"
+
+
+def _line_of(chapter: Prepared, needle: str) -> int | None:
+    for index, text in enumerate(chapter.article.markdown.split("\n")):
+        if needle in text:
+            return chapter.article.line_of(index)
+    return None
+
+
+def _ids_of(html: str) -> set[str]:
+    import re
+
+    return set(re.findall(r'\sid="([^"]+)"', html))
+
+
+# ---------------------------------------------------------------------------------------
+# Rendering and writing.
+
+
+def _chapter_title(chapter: Prepared) -> str:
+    return chapter.article.meta.title
+
+
+def _emitter(chapter: Prepared, report: Report):
+    lines = chapter.article.markdown.split("\n")
+
+    def emit(code: str, needle: str, message: str, fix: str | None, severity: Severity) -> None:
+        line = next((i for i, text in enumerate(lines) if needle and needle in text), None)
+        where = chapter.article.line_of(line) if line is not None else None
+        report.add(
+            Diagnostic(code, severity, Location(chapter.article.source, where), message, fix)
+        )
+
+    return emit
+
+
+def _image_resolver(chapter: Prepared, root: Path, names: Any = None):
+    from .paths import resolve_local
+
+    def image(src: str) -> str | None:
+        found = resolve_local(src, path=chapter.article.source, root=root)
+        if found is None:
+            return None
+        if names is None:
+            return found.as_uri()
+        if media_type(found).split("/")[0] != "image":
+            return None
+        return names.add(found).href
+
+    return image
+
+
+def pdf_chapters(
+    spec: BookSpec, chapters: Sequence[Prepared], *, report: Report
+) -> list[dict[str, Any]]:
+    """Every chapter's body made fit for the one-document PDF: ids namespaced, links
+    between chapters resolved. Done once, however often the book is laid out."""
+    graph = LinkGraph.of(chapters)
+    rendered = []
+    for chapter in chapters:
+        body = prepare(
+            chapter.parsed.html,
+            target="pdf",
+            images=_image_resolver(chapter, spec.root),
+            emit=_emitter(chapter, report),
+            links=lambda href, c=chapter: graph.resolve(href, c, "pdf", report),
+            id_prefix=f"{chapter.anchor}-",
+        )
+        rendered.append(_chapter_context(chapter, Markup(body.html)))
+    return rendered
+
+
+def render_book_document(
+    spec: BookSpec,
+    contexts: Sequence[dict[str, Any]],
+    theme: Theme,
+    *,
+    build: Build,
+    profile: str,
+    front_pages: int,
+    code_css: str,
+) -> str:
+    """The whole book as one HTML document for WeasyPrint."""
+    return theme.render(
+        "book.html.j2",
+        book=_book_context(spec, build),
+        parts=spec.parts,
+        chapters=contexts,
+        stylesheets=[p.as_uri() for p in (*theme.stylesheets("pdf"), *_book_css(theme))],
+        profile=profile,
+        front_pages=front_pages,
+        lang=spec.meta.lang,
+        dir=direction(spec.meta.lang),
+        title=spec.meta.title,
+        meta=spec.meta,
+        build=build,
+        code_css=code_css,
+    )
+
+
+def _book_css(theme: Theme) -> list[Path]:
+    try:
+        return [theme.find("css/book.css")]
+    except ConvertError:
+        return []
+
+
+def _code_css(theme: Theme, chapters: Sequence[Prepared]) -> str:
+    from .markdown import highlight_css
+
+    if any(c.parsed.has_code for c in chapters):
+        return Markup(highlight_css(theme.options.get("code_style", "friendly")))
+    return ""
+
+
+def _chapter_context(chapter: Prepared, body: Markup) -> dict[str, Any]:
+    meta = chapter.article.meta
+    return {
+        "kind": chapter.entry.kind,
+        "role": chapter.entry.role,
+        "part": chapter.entry.part,
+        "number": chapter.number,
+        "anchor": chapter.anchor,
+        "file_name": chapter.file_name,
+        "title": meta.title,
+        "subtitle": meta.subtitle,
+        "authors": meta.authors,
+        "lang": meta.lang,
+        "dir": direction(meta.lang),
+        "headings": [
+            replace(h, id=f"{chapter.anchor}-{h.id}")
+            for h in chapter.parsed.headings
+            if h.level == min((x.level for x in chapter.parsed.headings), default=2)
+        ],
+        "body": body,
+    }
+
+
+def _book_context(spec: BookSpec, build: Build) -> dict[str, Any]:
+    meta = spec.meta
+    return {
+        "title": meta.title,
+        "subtitle": meta.subtitle,
+        "authors": meta.authors,
+        "publisher": spec.publisher,
+        "rights": spec.rights,
+        "identifier": spec.identifier or build.identifier,
+        "date": meta.date.isoformat()[:10] if meta.date else "",
+        "year": meta.date.year if meta.date else build.date.year,
+        "description": meta.description,
+        "cover": meta.cover.as_uri() if meta.cover else "",
+        "lang": meta.lang,
+    }
+
+
+def render_book_epub(
+    spec: BookSpec,
+    chapters: Sequence[Prepared],
+    theme: Theme,
+    *,
+    build: Build,
+    report: Report,
+) -> EpubPackage:
+    """One XHTML page per chapter, plus title and copyright pages and the cover."""
+    from .model import Asset
+    from .render import _AssetNames
+
+    graph = LinkGraph.of(chapters)
+    names = _AssetNames("images")
+    sheets = tuple(
+        Asset(path, f"css/{i:02d}-{path.name}", "text/css")
+        for i, path in enumerate(theme.stylesheets("epub"), start=1)
+    )
+    hrefs = [s.href for s in sheets]
+    book = _book_context(spec, build)
+    common = {
+        "book": book,
+        "stylesheets": hrefs,
+        "lang": spec.meta.lang,
+        "dir": direction(spec.meta.lang),
+        "meta": spec.meta,
+        "build": build,
+    }
+    pages: list[Page] = []
+    cover = None
+    if spec.meta.cover is not None:
+        cover = Asset(
+            spec.meta.cover,
+            f"images/cover{spec.meta.cover.suffix.lower()}",
+            media_type(spec.meta.cover),
+        )
+        pages.append(
+            Page(
+                "cover.xhtml",
+                "Cover",
+                theme.render(
+                    "cover.xhtml.j2",
+                    cover_href=cover.href,
+                    title=spec.meta.title,
+                    **{k: v for k, v in common.items() if k not in ("book",)},
+                ),
+                kind="cover",
+            )
+        )
+    pages.append(
+        Page(
+            "title.xhtml",
+            spec.meta.title,
+            theme.render("book-title.xhtml.j2", title=spec.meta.title, **common),
+            kind="title",
+        )
+    )
+    for chapter in chapters:
+        body = prepare(
+            chapter.parsed.html,
+            target="epub",
+            images=_image_resolver(chapter, spec.root, names),
+            emit=_emitter(chapter, report),
+            links=lambda href, c=chapter: graph.resolve(href, c, "epub"),
+        )
+        context = _chapter_context(chapter, Markup(body.html))
+        xhtml = theme.render(
+            "book-chapter.xhtml.j2",
+            chapter=context,
+            title=context["title"],
+            code_css=_code_css(theme, [chapter]),
+            **common,
+        )
+        part = spec.parts[chapter.entry.part] if chapter.entry.part is not None else None
+        pages.append(
+            Page(
+                chapter.file_name,
+                context["title"],
+                xhtml,
+                _nav_headings(chapter),
+                part=part,
+                kind=chapter.entry.kind,
+            )
+        )
+    pages.append(
+        Page(
+            "copyright.xhtml",
+            "Copyright",
+            theme.render("book-copyright.xhtml.j2", title="Copyright", **common),
+            kind="copyright",
+        )
+    )
+    return EpubPackage(
+        meta=spec.meta,
+        build=build,
+        pages=tuple(pages),
+        assets=tuple(names.by_source.values()),
+        stylesheets=sheets,
+        cover=cover,
+        accessibility_summary="A book with a table of contents, chapters with headings, "
+        "and notes linked both ways.",
+        publisher=spec.publisher,
+        rights=spec.rights,
+    )
+
+
+def _nav_headings(chapter: Prepared) -> tuple:
+    headings = chapter.parsed.headings
+    top = min((h.level for h in headings), default=2)
+    return tuple(h for h in headings if h.level == top)
+
+
+@dataclass(frozen=True, slots=True)
+class BookResult:
+    outputs: dict[str, Path]
+    chapters: int
+    pages: int
+    cache_hits: int
+    cache_misses: int
+
+
+def build_book(
+    manifest: Path,
+    outdir: Path,
+    *,
+    formats: Sequence[str] = ("pdf", "epub"),
+    profile: str = "screen",
+    report: Report,
+    use_cache: bool = True,
+) -> BookResult:
+    """Build the book described by ``manifest`` into ``outdir`` (see the module docstring)."""
+    from .pipeline import PROFILES
+    from .writers import pdf as pdf_writer
+    from .writers.epub import write_epub
+    from .writers.html import write_html
+
+    spec = read_book(manifest)
+    theme = load_theme(spec.theme, spec.options)
+    cache = ChapterCache(outdir / ".cache" if use_cache else None)
+    chapters = prepare_chapters(spec, report, cache)
+    key = spec.meta.title + "".join(c.article.markdown for c in chapters)
+    build = build_for(spec.meta, key)
+    stem = spec.manifest.parent.name if spec.manifest.name == "book.toml" else spec.manifest.stem
+    outputs: dict[str, Path] = {}
+    pages = 0
+    if "epub" in formats:
+        package = render_book_epub(spec, chapters, theme, build=build, report=report)
+        outputs["epub"] = write_epub(package, outdir / f"{stem}.epub")
+    if {"pdf", "html"} & set(formats):
+        variant, tagged = PROFILES[profile]
+        if profile == "print":
+            variant = str(theme.options.get("print_variant", variant))
+        front = _front_pages_hint(cache, spec)
+        contexts = pdf_chapters(spec, chapters, report=report)
+        code_css = _code_css(theme, chapters)
+
+        def document(front_pages: int) -> str:
+            return render_book_document(
+                spec,
+                contexts,
+                theme,
+                build=build,
+                profile=profile,
+                front_pages=front_pages,
+                code_css=code_css,
+            )
+
+        html = document(front)
+        layout = pdf_writer.layout_pdf(
+            html, base=spec.root, roots=(spec.root, *theme.dirs), source=spec.manifest
+        )
+        actual = layout.page_of("main-matter", default=1) - 1
+        if actual != front:
+            # The page counter restarts at the main matter through a reset on the first
+            # page, which needs the length of the front matter: known now, so lay out again.
+            front = actual
+            html = document(front)
+            layout = pdf_writer.layout_pdf(
+                html, base=spec.root, roots=(spec.root, *theme.dirs), source=spec.manifest
+            )
+        cache.put(_front_key(spec), front)
+        if "html" in formats:
+            outputs["html"] = write_html(html, outdir / f"{stem}.html")
+        if "pdf" in formats:
+            result = pdf_writer.save_pdf(
+                layout,
+                outdir / f"{stem}.pdf",
+                report=report,
+                identifier=build.identifier.encode("ascii"),
+                variant=variant,
+                tagged=tagged,
+            )
+            pages = result.pages
+            outputs["pdf"] = outdir / f"{stem}.pdf"
+    return BookResult(outputs, len(chapters), pages, cache.hits, cache.misses)
+
+
+def _front_key(spec: BookSpec) -> str:
+    return "front-" + hashlib.sha256(str(spec.manifest.resolve()).encode()).hexdigest()[:16]
+
+
+def _front_pages_hint(cache: ChapterCache, spec: BookSpec) -> int:
+    hint = cache.get(_front_key(spec))
+    return hint if isinstance(hint, int) else 0
+
+
+def dependencies(manifest: Path) -> list[Path]:
+    """Every file the book's outputs depend on (for make): manifest, chapters, theme."""
+    spec = read_book(manifest)
+    theme = load_theme(spec.theme, spec.options)
+    files = [spec.manifest, *(e.path for e in spec.entries)]
+    if spec.meta.cover:
+        files.append(spec.meta.cover)
+    for folder in theme.dirs:
+        files += sorted(p for p in folder.rglob("*") if p.is_file())
+    return files
+
+
+__all__ = ["BookError", "BookSpec", "build_book", "dependencies", "read_book"]

@@ -1,0 +1,185 @@
+"""Configuration: severities per diagnostic code and rules switched off.
+
+Read from the first of these found looking from the current folder upwards (in each
+folder ``pressroom.toml`` first, then a ``pyproject.toml`` that has a ``[tool.pressroom]``
+table; a ``pyproject.toml`` without one is passed over)::
+
+    # pyproject.toml                      # pressroom.toml: the same keys, top level
+    [tool.pressroom]                      disable = ["heading_levels"]
+    disable = ["heading_levels"]
+                                          [severity]
+    [tool.pressroom.severity]             "heading.duplicate" = "error"
+    "heading.duplicate" = "error"
+    "section.empty" = "off"
+
+``disable`` names normalization rules (``pressroom check --help`` lists them); a severity
+is ``info``, ``warning``, ``error`` or ``off`` (the diagnostic is not reported; the repair
+still happens). The command line adds to the file: ``--severity CODE=LEVEL`` and
+``--disable RULE``, both repeatable, the command line winning for the same code.
+
+Unknown codes, rule names, severities or keys are a usage error that names the known ones:
+a typo must not silently leave a setting without effect.
+"""
+
+from __future__ import annotations
+
+import difflib
+import tomllib
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from .diagnostics import Severity
+from .normalize import RULES, Rule
+
+CONFIG_FILE = "pressroom.toml"
+PYPROJECT = "pyproject.toml"
+_KEYS = ("severity", "disable")
+
+# Codes reported outside the normalization rules (whose codes each ``Rule`` declares):
+# by the loader, the tree stage, books and the PDF writer. Fatal errors are exceptions, not
+# diagnostics, so they have no severity to configure. tests/unit/test_config.py checks
+# this list against the codes the source actually emits.
+OTHER_CODES = frozenset(
+    {
+        "meta.cover-missing",
+        "meta.cover-resolved",
+        "meta.date-invalid",
+        "meta.empty",
+        "meta.invalid",
+        "meta.lang-invalid",
+        "meta.not-mapping",
+        "meta.tags",
+        "meta.too-large",
+        "meta.type",
+        "meta.unterminated",
+        "link.chapter-fragment",
+        "link.empty",
+        "link.fragment",
+        "link.unresolved",
+        "image.missing",
+        "image.remote",
+        "pdf.css",
+        "pdf.refused",
+        "pdf.resource",
+        "font.fallback",
+        "font.missing-glyph",
+        "toc.page-mismatch",
+    }
+)
+
+
+class ConfigError(ValueError):
+    """A setting that cannot be honoured: the command stops with a usage error (exit 2)."""
+
+
+@dataclass(frozen=True, slots=True)
+class Settings:
+    """What a run is configured to do; the defaults are "everything on, as designed"."""
+
+    severity: Mapping[str, Severity | None] = field(default_factory=dict)
+    rules: tuple[Rule, ...] = RULES
+    source: Path | None = None  # the configuration file read, if any
+
+
+def known_codes(rules: Iterable[Rule] = RULES) -> frozenset[str]:
+    return OTHER_CODES | {code for rule in rules for code in rule.codes}
+
+
+def rule_names(rules: Iterable[Rule] = RULES) -> tuple[str, ...]:
+    return tuple(dict.fromkeys(rule.name for rule in rules))
+
+
+def find_config(start: Path) -> tuple[Path, Mapping[str, Any]] | None:
+    """The first configuration file from ``start`` upwards and its pressroom table."""
+    for folder in (start, *start.parents):
+        own = folder / CONFIG_FILE
+        if own.is_file():
+            return own, _read(own)
+        pyproject = folder / PYPROJECT
+        if pyproject.is_file():
+            table = _read(pyproject).get("tool", {})
+            table = table.get("pressroom") if isinstance(table, dict) else None
+            if table is not None:
+                if not isinstance(table, dict):
+                    raise ConfigError(f"{pyproject}: [tool.pressroom] is not a table")
+                return pyproject, table
+    return None
+
+
+def _read(path: Path) -> dict[str, Any]:
+    try:
+        return tomllib.loads(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ConfigError(f"{path}: cannot read it: {exc}") from None
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"{path}: not valid TOML: {exc}") from None
+
+
+def load_settings(
+    start: Path | None = None,
+    *,
+    severity: Sequence[str] = (),
+    disable: Sequence[str] = (),
+) -> Settings:
+    """Settings from the configuration file found from ``start`` (default: the current
+    folder) upwards, then the command line's ``--severity CODE=LEVEL`` and ``--disable``."""
+    found = find_config((start or Path.cwd()).resolve())
+    source, table = found if found else (None, {})
+    where = f"{source}: " if source else ""
+    unknown = sorted(set(table) - set(_KEYS))
+    if unknown:
+        raise ConfigError(f"{where}unknown key {unknown[0]!r}; known keys: {', '.join(_KEYS)}")
+    levels = dict(_severities(table.get("severity", {}), where))
+    levels.update(_severities(_pairs(severity), "--severity: "))
+    off = set(_names(table.get("disable", []), where)) | set(_names(disable, "--disable: "))
+    return Settings(
+        severity=levels,
+        rules=tuple(rule for rule in RULES if rule.name not in off),
+        source=source,
+    )
+
+
+def _pairs(items: Sequence[str]) -> dict[str, str]:
+    pairs: dict[str, str] = {}
+    for item in items:
+        code, sep, level = item.partition("=")
+        if not sep or not code.strip():
+            raise ConfigError(f"--severity: expected CODE=LEVEL, got {item!r}")
+        pairs[code.strip()] = level.strip()
+    return pairs
+
+
+def _severities(table: object, where: str) -> dict[str, Severity | None]:
+    if not isinstance(table, dict):
+        raise ConfigError(f"{where}'severity' must be a table of CODE = LEVEL")
+    known = known_codes()
+    levels: dict[str, Severity | None] = {}
+    for code, level in table.items():
+        if code not in known:
+            raise ConfigError(f"{where}unknown code {code!r}{_suggest(code, known, 'codes')}")
+        if not isinstance(level, str):
+            raise ConfigError(f"{where}{code!r}: severity must be text (info, warning, …)")
+        try:
+            levels[code] = Severity.parse(level)
+        except ValueError as exc:
+            raise ConfigError(f"{where}{code!r}: {exc}") from None
+    return levels
+
+
+def _names(value: object, where: str) -> list[str]:
+    if isinstance(value, str) or not isinstance(value, list | tuple):
+        raise ConfigError(f"{where}'disable' must be a list of rule names")
+    known = rule_names()
+    for name in value:
+        if name not in known:
+            raise ConfigError(f"{where}unknown rule {name!r}{_suggest(str(name), known, 'rules')}")
+    return list(value)
+
+
+def _suggest(given: str, known: Iterable[str], what: str) -> str:
+    names = sorted(known)
+    close = difflib.get_close_matches(given, names, n=1)
+    hint = f" (did you mean {close[0]!r}?)" if close else ""
+    return f"{hint}; known {what}: {', '.join(names)}"

@@ -1,0 +1,87 @@
+"""HTML comments, removed from the source so nothing downstream mistakes them for content.
+
+Defect: ``<!-- … -->`` outside code (editor notes, ``<!-- more -->`` excerpt markers,
+linter switches, commented-out drafts). The sanitizer drops comments from the HTML, but
+at source level they still mislead the other rules (a commented-out image would be
+reported missing, a commented-out list item splits a list in two), and a comment spanning
+lines inside a list or paragraph can leave its text visible in some renderers.
+
+Fix: remove the comment; lines it occupied alone disappear (so a list around a
+commented-out item stays one list), text beside it stays. ``pressroom fix`` shows the
+result. An unclosed ``<!--`` is left alone, and so is one begun inside a paragraph whose
+``-->`` lies beyond that paragraph's end: what follows may be real text.
+
+Runs first: commented-out content is not content, and no other rule should report on it.
+
+Codes: ``markup.comment`` (info): the comment never showed, so nothing visible changed.
+"""
+
+from __future__ import annotations
+
+import re
+from bisect import bisect_left
+
+from .base import Context, Doc, Edit, Rule, Run, Severity, rewrite_runs
+
+_OPEN = "<!--"
+_CLOSE = "-->"
+_BLANK_LINE = re.compile(r"\n[ \t]*\n")
+
+
+def _comments(run: Run, ctx: Context) -> list[Edit]:
+    text = run.text
+    edits: list[Edit] = []
+    # Blank lines, and the next "-->", looked up without rescanning: the openers are met in
+    # order, so both searches only ever move forward (linear however many "<!--" there are).
+    blanks = [m.start() for m in _BLANK_LINE.finditer(text)]
+    close = -2  # offset of the next "-->" at or after the current opener; -1: none left
+    pos = text.find(_OPEN)
+    while pos != -1:
+        if run.in_code(pos):
+            pos = text.find(_OPEN, pos + 1)
+            continue
+        # "<!-->" and "<!--->" are complete (empty) comments in HTML.
+        short = next((len(s) for s in ("<!-->", "<!--->") if text.startswith(s, pos)), 0)
+        if short:
+            end = pos + short
+        else:
+            if close != -1 and close < pos + len(_OPEN):
+                close = text.find(_CLOSE, pos + len(_OPEN))
+            if close == -1:
+                break  # unclosed: leave it, and everything after it
+            end = close + len(_CLOSE)
+        line_start = text.rfind("\n", 0, pos) + 1
+        next_blank = bisect_left(blanks, pos)
+        if text[line_start:pos].strip() and next_blank < len(blanks) and blanks[next_blank] < end:
+            # Begun inside a paragraph, it cannot run past the paragraph's end: a "<!--"
+            # in prose with a "-->" much later is not one comment.
+            pos = text.find(_OPEN, pos + 1)
+            continue
+        body = " ".join(text[pos + len(_OPEN) : end - len(_CLOSE)].split())
+        lines = text.count("\n", pos, end) + 1
+        shown = body if len(body) <= 40 else body[:39] + "…"
+        span = f" ({lines} lines)" if lines > 1 else ""
+        ctx.emit(
+            "markup.comment",
+            run.origin(pos),
+            f"HTML comment{span}: {shown!r}",
+            "removed it (the output never shows comments)",
+            Severity.INFO,
+        )
+        # Take the spaces after it too when it followed a space or began the line, so no
+        # double space (or an indent that reads as code) is left behind.
+        if pos == 0 or text[pos - 1] in " \t\n":
+            while end < len(text) and text[end] in " \t":
+                end += 1
+        edits.append(Edit(pos, end, ""))
+        pos = text.find(_OPEN, end)
+    return edits
+
+
+def apply(doc: Doc, ctx: Context) -> Doc:
+    if not any(_OPEN in line.text for line in doc.lines if not line.code):
+        return doc
+    return Doc(rewrite_runs(doc, lambda run: _comments(run, ctx), ctx), doc.meta)
+
+
+RULE = Rule("comments", ("markup.comment",), apply)

@@ -1,0 +1,149 @@
+"""Unit tests for convert/normalize/language.py: the body's language, script evidence first."""
+
+from __future__ import annotations
+
+import re
+import time
+from pathlib import Path
+
+import pytest
+
+from convert.diagnostics import Report, Severity
+from convert.load import load
+from convert.model import Article, Meta
+from convert.normalize import language, normalize
+from convert.normalize.base import doc_from_text
+from convert.render import direction
+
+CASES = Path(__file__).resolve().parents[1] / "rules" / "cases"
+
+UK = (
+    "Друкарський верстат змінив те, як ідеї поширювалися Європою. Протягом п’ятдесяти років "
+    "після його винайдення верстати працювали у понад двохстах містах, а книжки друкувалися. "
+)
+RU = (
+    "Печатный станок изменил то, как идеи распространялись по Европе. За пятьдесят лет после "
+    "его изобретения станки работали более чем в двухстах городах, а книги печатались быстро. "
+)
+EN = (
+    "The printing press changed how ideas travelled across Europe. Within fifty years of its "
+    "invention, presses were running in more than two hundred cities across the continent. "
+)
+
+
+def _case_input(name: str) -> str:
+    text = (CASES / f"{name}.case").read_text(encoding="utf-8")
+    return re.search(r"=== input\n(.*?)=== diagnostics", text, re.DOTALL)[1]  # type: ignore[index]
+
+
+@pytest.mark.parametrize(
+    ("case", "lang"),
+    [
+        ("language-uk", "uk"),
+        ("language-ru", "ru"),
+        ("language-zh", "zh"),
+        ("language-ja", "ja"),
+        ("language-ar", "ar"),
+        ("language-fa", "fa"),
+        ("language-he", "he"),
+        ("language-en", "en"),
+        ("language-short", "en"),  # too little text: the default stays
+        ("language-given", "de"),  # given in the frontmatter: never second-guessed
+    ],
+)
+def test_case_files_detect_the_right_language(tmp_path: Path, case: str, lang: str) -> None:
+    path = tmp_path / "doc.md"
+    path.write_text(_case_input(case), encoding="utf-8")
+    report = Report()
+    article = normalize(load(path, report), report)
+    assert article.meta.lang == lang
+
+
+def test_rtl_languages_get_rtl_direction() -> None:
+    assert [direction(x) for x in ("ar", "he", "fa", "ur", "en", "uk", "zh")] == (
+        ["rtl"] * 4 + ["ltr"] * 3
+    )
+
+
+def test_ukrainian_letters_win_over_the_model(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(language, "_model", lambda text: ("ru", 1.0))
+    lang, evidence = language.detect(UK * 2) or ("", "")
+    assert lang == "uk"
+    assert "і ї є ґ" in evidence
+
+
+def test_russian_with_a_ukrainian_place_name_stays_russian() -> None:
+    assert (language.detect(RU * 2 + "Київ і Львів.") or ("",))[0] == "ru"
+
+
+def test_model_saying_ukrainian_without_ukrainian_letters_is_ignored(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(language, "_model", lambda text: ("uk", 1.0))
+    assert language.detect(RU * 2) is None
+
+
+def test_chinese_is_never_japanese(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(language, "_model", lambda text: ("ja", 1.0))
+    chinese = "印刷机改变了思想在欧洲传播的方式。在其发明后的五十年内，印刷机已在两百多个城市运转。"
+    assert (language.detect(chinese * 2) or ("",))[0] == "zh"
+
+
+def test_japanese_mostly_kanji_is_japanese() -> None:
+    japanese = "印刷機発明以後五十年間欧州二百都市稼働書籍製作期間短縮。これは重要です。"
+    assert (language.detect(japanese * 3) or ("",))[0] == "ja"
+
+
+def test_korean_hebrew_and_arabic_by_script(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(language, "_model", lambda text: pytest.fail("model not needed"))
+    assert language.detect("인쇄기는 유럽에서 생각이 퍼지는 방식을 바꾸었습니다. " * 4)[0] == "ko"  # type: ignore[index]
+    assert language.detect("מכונת הדפוס שינתה את הדרך שבה רעיונות נפוצו. " * 8)[0] == "he"  # type: ignore[index]
+    assert language.detect("غيّرت المطبعة الطريقة التي انتقلت بها الأفكار. " * 8)[0] == "ar"  # type: ignore[index]
+
+
+def test_too_little_text_or_no_dominant_script() -> None:
+    assert language.detect("Лише кілька слів українською.") is None
+    assert language.detect(EN + UK) is None  # half and half: left to the author
+
+
+def test_code_urls_and_markup_are_not_prose() -> None:
+    body = (
+        "Short intro.\n\n```\n" + UK * 5 + "\n```\n\n`" + UK + "`\n\n"
+        "<https://example.com/дуже/довга/адреса/українською/мовою/щоб/перевірити>\n"
+        "![" + UK + "](x.png)\n"
+    )
+    assert language._prose(doc_from_text(body, 1, Meta()).lines).count("і") == 0
+
+
+def test_detection_reported_once_and_only_when_it_changes_something() -> None:
+    article = Article(Path("d.md"), Meta(title="T"), UK * 2)
+    report = Report()
+    first = normalize(article, report)
+    assert first.meta.lang == "uk" and first.meta.lang_source == "detected"
+    [diagnostic] = [d for d in report if d.code == "meta.lang-detected"]
+    assert diagnostic.severity is Severity.INFO and "Ukrainian" in diagnostic.message
+    again = Report()
+    assert normalize(first, again).meta == first.meta
+    assert "meta.lang-detected" not in again.codes()
+    english = Report()
+    normalize(Article(Path("d.md"), Meta(title="T"), EN * 2), english)
+    assert "meta.lang-detected" not in english.codes()
+
+
+def test_empty_lang_value_still_detects(tmp_path: Path) -> None:
+    path = tmp_path / "doc.md"
+    path.write_text(f"---\ntitle: T\nlang: undefined\n---\n\n{UK * 2}\n", encoding="utf-8")
+    report = Report()
+    article = normalize(load(path, report), report)
+    assert article.meta.lang == "uk"
+    assert report.codes() == ["meta.lang-invalid", "meta.lang-detected"]
+
+
+def test_huge_body_is_sampled() -> None:
+    body = (UK + "\n\n") * 60_000  # about 10 MB
+    started = time.perf_counter()
+    text = language._prose(doc_from_text(body, 1, Meta()).lines)
+    found = language.detect(text)
+    assert found is not None and found[0] == "uk"
+    assert len(text) < language.SAMPLE_CHARS * 2
+    assert time.perf_counter() - started < 5
