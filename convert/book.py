@@ -402,10 +402,13 @@ def render_book_document(
     profile: str,
     front_pages: int,
     code_css: str,
+    front_only: bool = False,
 ) -> str:
-    """The whole book as one HTML document for WeasyPrint."""
+    """The whole book as one HTML document for WeasyPrint (``front_only``: only the pages
+    before the main matter, laid out to count them)."""
     return theme.render(
         "book.html.j2",
+        front_only=front_only,
         book=_book_context(spec, build),
         parts=spec.parts,
         chapters=contexts,
@@ -628,9 +631,25 @@ def build_book(
         variant, tagged = PROFILES[profile]
         if profile == "print":
             variant = str(theme.options.get("print_variant", variant))
-        front = _front_pages_hint(cache, spec)
         contexts = pdf_chapters(spec, chapters, report=report)
         code_css = _code_css(theme, chapters)
+        front = _front_pages_hint(cache, spec)
+        if front is None:
+            # Count the front matter's pages on a document of the front matter alone (a
+            # few pages), so the whole book is usually laid out once, not twice.
+            alone = render_book_document(
+                spec,
+                contexts,
+                theme,
+                build=build,
+                profile=profile,
+                front_pages=0,
+                code_css=code_css,
+                front_only=True,
+            )
+            front = pdf_writer.layout_pdf(
+                alone, base=spec.root, roots=(spec.root, *theme.dirs), source=spec.manifest
+            ).pages
 
         def document(front_pages: int) -> str:
             return render_book_document(
@@ -677,9 +696,9 @@ def _front_key(spec: BookSpec) -> str:
     return "front-" + hashlib.sha256(str(spec.manifest.resolve()).encode()).hexdigest()[:16]
 
 
-def _front_pages_hint(cache: ChapterCache, spec: BookSpec) -> int:
+def _front_pages_hint(cache: ChapterCache, spec: BookSpec) -> int | None:
     hint = cache.get(_front_key(spec))
-    return hint if isinstance(hint, int) else 0
+    return hint if isinstance(hint, int) else None
 
 
 def dependencies(manifest: Path) -> list[Path]:

@@ -30,6 +30,7 @@ from .slugs import UniqueIds, slugify
 
 _HEADING_TAGS = {"h1", "h2", "h3", "h4", "h5", "h6"}
 _STASH = re.compile("\x02wzxhzdk:(\\d+)\x03")
+_CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f]")
 _ESCAPED = re.compile("\x02(\\d+)\x03")
 _ENTITY = re.compile(r"&(?:#[0-9]+|#[xX][0-9a-fA-F]+|[A-Za-z][A-Za-z0-9]*);")
 
@@ -159,7 +160,9 @@ def parse(article: Article) -> Parsed:
     engine.reset()
     html = engine.convert(article.markdown)
     headings = tuple(engine.pressroom_ids.headings)  # type: ignore[attr-defined]
-    html = clean(html)
+    # Python-Markdown can leave its raw-HTML placeholders behind in odd nestings (an
+    # unclosed link inside a footnote); they are control characters lxml refuses later.
+    html = clean(_CONTROL.sub("", _STASH.sub("", html)))
     return Parsed(html=html, headings=headings, has_code="<pre" in html)
 
 

@@ -24,6 +24,7 @@ import lxml.html
 from lxml import etree
 
 from .diagnostics import Severity
+from .errors import RenderError
 from .model import Target
 from .paths import is_remote
 
@@ -61,7 +62,10 @@ def prepare(
     output, or ``None`` when it leads nowhere; ``id_prefix`` namespaces every id of this
     chapter (and the links to them) so chapters can share headings in one document.
     """
-    root = lxml.html.fragment_fromstring(html or "<p></p>", create_parent="div")
+    try:
+        root = lxml.html.fragment_fromstring(html or "<p></p>", create_parent="div")
+    except (ValueError, etree.ParserError) as exc:
+        raise RenderError(f"the body cannot be parsed as HTML: {exc}", code="render.html") from None
     used = _images(root, images, emit)
     _figures(root)
     _named_anchors(root)

@@ -6,6 +6,10 @@
 Sections:
 - article:   one article through the whole pipeline, next to the limit: WeasyPrint alone
              laying out the same HTML (the document ``--format html`` writes).
+- book:      a generated book of about 1,000 pages: time and peak memory, next to
+             WeasyPrint alone on the same HTML, and a rebuild after editing one chapter.
+- batch:     200 generated articles with --jobs 1 and 2, next to one process per article
+             and to WeasyPrint alone divided by the jobs; no-op reruns of 200 and 1,000.
 - normalize: normalization throughput (MB of Markdown per second) on generated input, next
              to rendering time for the same text, and growth with size (linear or not).
 """
@@ -228,7 +232,84 @@ def _run_each(exe: list[str], files: list[Path], out: Path) -> float:
     return time.perf_counter() - started
 
 
-SECTIONS = {"article": bench_article, "normalize": bench_normalize, "batch": bench_batch}
+def _book(folder: Path, chapters: int) -> Path:
+    """A generated book of ``chapters`` chapters of about ten A4 pages each."""
+    prose = (
+        "A paragraph of ordinary prose that fills a few lines of the page, with a reference "
+        "to the previous section and a note at the end of its last sentence.[^{k}] "
+    ) * 3
+    (folder / "chapters").mkdir(parents=True)
+    for n in range(chapters):
+        body = "\n\n".join(
+            f"## Section {k}\n\n{prose.replace('{k}', str(k))}\n\n"
+            + "\n\n".join(prose.replace("[^{k}]", "") for _ in range(4))
+            + f"\n\n[^{k}]: Note {k} of chapter {n}."
+            for k in range(6)
+        )
+        link = f"See [the previous chapter](ch{n - 1:03d}.md#section-2).\n\n" if n else ""
+        (folder / "chapters" / f"ch{n:03d}.md").write_text(
+            f"---\ntitle: Chapter {n}\n---\n\n{link}{body}\n", encoding="utf-8"
+        )
+    (folder / "book.toml").write_text(
+        '[book]\ntitle = "Benchmark Book"\nauthors = ["Bench"]\nlanguage = "en"\n'
+        'date = 2024-01-01\n\nchapters = ["chapters/*.md"]\n',
+        encoding="utf-8",
+    )
+    return folder / "book.toml"
+
+
+def _measured(cmd: list[str]) -> tuple[float, float]:
+    """Wall time and peak RSS (MB) of a child process."""
+    code = (
+        "import resource, subprocess, sys, time; t = time.perf_counter(); "
+        "subprocess.run(sys.argv[1:], check=True, stdout=subprocess.DEVNULL); "
+        "print(time.perf_counter() - t, "
+        "resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024)"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", code, *cmd], check=True, capture_output=True, text=True
+    ).stdout.split()
+    return float(out[0]), float(out[1])
+
+
+def bench_book(runs: int, chapters: int = 100) -> None:
+    print(f"== book: {chapters} generated chapters (about 1,000 pages), PDF")
+    exe = [sys.executable, "-m", "convert"]
+    with tempfile.TemporaryDirectory() as tmp:
+        manifest = _book(Path(tmp) / "book", chapters)
+        out = Path(tmp) / "out"
+        cold, cold_rss = _measured(
+            [*exe, "book", str(manifest), "-o", str(out), "--format", "pdf,html", "-q"]
+        )
+        from pypdf import PdfReader
+
+        pages = len(PdfReader(out / "book.pdf").pages)
+        html = out / "book.html"
+        alone_code = (
+            "import sys, weasyprint; weasyprint.HTML(filename=sys.argv[1])"
+            ".write_pdf(sys.argv[2], pdf_tags=True)"
+        )
+        alone, alone_rss = _measured(
+            [sys.executable, "-c", alone_code, str(html), str(Path(tmp) / "alone.pdf")]
+        )
+        chapter = manifest.parent / "chapters" / "ch050.md"
+        chapter.write_text(chapter.read_text() + "\nOne more sentence.\n", encoding="utf-8")
+        warm, _ = _measured([*exe, "book", str(manifest), "-o", str(out), "--format", "pdf", "-q"])
+    print(
+        f"  pressroom book (cold cache)   {cold:7.1f} s  peak {cold_rss:6.0f} MB  {pages} pages"
+        f"  {pages / cold:5.1f} pages/s"
+    )
+    print(f"  WeasyPrint alone, same HTML   {alone:7.1f} s  peak {alone_rss:6.0f} MB   (the limit)")
+    print(f"  ratio                         {cold / alone:7.2f}x")
+    print(f"  one chapter edited, rebuilt   {warm:7.1f} s  (other chapters from the cache)")
+
+
+SECTIONS = {
+    "article": bench_article,
+    "normalize": bench_normalize,
+    "batch": bench_batch,
+    "book": bench_book,
+}
 
 
 def main() -> int:

@@ -111,6 +111,10 @@ class Layout:
     refused: list[str]
     messages: list[tuple[int, str]]
 
+    @property
+    def pages(self) -> int:
+        return len(self.document.pages)
+
     def page_of(self, anchor: str, default: int | None = None) -> int | None:
         """The 1-based page an anchor (an element id) landed on."""
         for number, page in enumerate(self.document.pages, start=1):

