@@ -23,6 +23,13 @@ kept for the process (``forget()`` drops it, for long-running hosts whose files 
 The walk is bounded: hidden folders and ``node_modules`` are skipped, and it stops after
 ``MAX_FILES`` files, in sorted order so the same tree always gives the same index.
 Everything returned is inside the root.
+
+``check_image(path)`` is the gate for every image a document would use (body images in
+the PDF and EPUB, covers, anything WeasyPrint fetches): it raises ``ImageRefused`` for a
+raster image over ``MAX_IMAGE_PIXELS`` or ``MAX_IMAGE_BYTES`` (a decompression bomb: a
+small PNG that claims 30000×30000 pixels), and an SVG
+with scripts, event handlers, ``<foreignObject>`` or references to anything outside
+itself. Only the header is read (Pillow does not decode pixels on open).
 """
 
 from __future__ import annotations
@@ -30,14 +37,21 @@ from __future__ import annotations
 import os
 import posixpath
 import re
+import warnings
 from bisect import bisect_left
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 from urllib.parse import unquote
 
+from PIL import Image, UnidentifiedImageError
+
+from .errors import ConvertError
 from .paths import is_remote, resolve_local
 
+MAX_IMAGE_PIXELS = 50_000_000  # 50 megapixels: a 7000×7000 photo; 200 MB decoded (RGBA)
+MAX_IMAGE_BYTES = 50 * 1024 * 1024
+MAX_SVG_BYTES = 5 * 1024 * 1024
 IMAGE_SUFFIXES = frozenset({".jpg", ".jpeg", ".png", ".gif", ".svg", ".webp"})
 MAX_FILES = 20_000
 _SKIP_DIRS = {"node_modules", "__pycache__"}
@@ -184,3 +198,71 @@ def find_image(ref: str, *, path: Path, root: Path) -> Found | None:
 def relative_ref(found: Path, *, path: Path) -> str:
     """How the article at ``path`` names ``found``: a relative POSIX path."""
     return Path(os.path.relpath(found, path.resolve().parent)).as_posix()
+
+
+class ImageRefused(ConvertError):
+    """An image a document may not use; ``code`` says why (``image.too-large``,
+    ``image.unsafe-svg``, ``image.unreadable``)."""
+
+    code = "image.too-large"
+
+
+# An SVG is a document: scripts and event handlers run in readers that render it, and
+# hrefs/url()/@import fetch other files. Only same-document (#id) and data: references
+# are harmless.
+_SVG_ACTIVE = re.compile(
+    r"<\s*(?:[\w-]+:)?(?:script|foreignObject|iframe|embed|object|handler|listener)\b"
+    r"|\son[a-z]+\s*="
+    r"|javascript\s*:"
+    r"|@import"
+    r"|<!ENTITY",
+    re.IGNORECASE,
+)
+_SVG_REFERENCE = re.compile(
+    r"""(?:href\s*=\s*["']?|url\(\s*["']?)\s*(?!#|data:)([^"')\s>]+)""", re.IGNORECASE
+)
+
+
+def check_image(path: Path) -> None:
+    """Refuse an image no document should make us decode or pack (see the module)."""
+    try:
+        size = path.stat().st_size
+    except OSError as exc:
+        raise ImageRefused(
+            f"cannot read {path.name}: {exc.strerror}", code="image.unreadable"
+        ) from None
+    if path.suffix.casefold() == ".svg":
+        _check_svg(path, size)
+        return
+    if size > MAX_IMAGE_BYTES:
+        raise ImageRefused(f"{path.name} is {size:,} bytes, over {MAX_IMAGE_BYTES:,}")
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", Image.DecompressionBombWarning)
+            with Image.open(path) as image:
+                width, height = image.size
+    except Image.DecompressionBombError:
+        raise ImageRefused(f"{path.name} claims more pixels than Pillow will decode") from None
+    except (UnidentifiedImageError, OSError, ValueError, SyntaxError):
+        # Not an image Pillow knows: nothing will decode it either (WeasyPrint reads images
+        # through Pillow and reports the failure), so there is no bomb to defuse.
+        return
+    if width * height > MAX_IMAGE_PIXELS:
+        raise ImageRefused(
+            f"{path.name} is {width}×{height} pixels, over {MAX_IMAGE_PIXELS:,} pixels"
+        )
+
+
+def _check_svg(path: Path, size: int) -> None:
+    if size > MAX_SVG_BYTES:
+        raise ImageRefused(f"{path.name} is {size:,} bytes, over {MAX_SVG_BYTES:,}")
+    text = path.read_bytes().decode("utf-8", "replace")
+    if match := _SVG_ACTIVE.search(text):
+        raise ImageRefused(
+            f"{path.name} is an SVG with active content ({match[0].strip()[:30]!r})",
+            code="image.unsafe-svg",
+        )
+    if match := _SVG_REFERENCE.search(text):
+        raise ImageRefused(
+            f"{path.name} is an SVG that references {match[1][:60]!r}", code="image.unsafe-svg"
+        )

@@ -8,11 +8,15 @@ Exit status: 0 success (warnings allowed), 1 a document failed (or warnings unde
 from __future__ import annotations
 
 import argparse
+import contextlib
 import difflib
 import os
+import resource
+import signal
 import sys
+import threading
 import time
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from pathlib import Path
 
 from . import __version__
@@ -65,11 +69,19 @@ def build_parser() -> argparse.ArgumentParser:
     conv.add_argument("--strict", action="store_true", help="fail a document on any warning")
     conv.add_argument("--report", type=Path, metavar="FILE.json", help="write diagnostics as JSON")
     conv.add_argument(
+        "--remote-images",
+        default="",
+        metavar="HOST[,HOST]",
+        help="download images from these hosts once into a cache and embed them "
+        "(default: none; remote images become links)",
+    )
+    conv.add_argument(
         "--allow-remote",
         action="store_true",
         help="let the PDF renderer fetch http(s) resources (off by default)",
     )
     conv.add_argument("-q", "--quiet", action="store_true", help="print errors only")
+    _limit_arguments(conv)
     conv.set_defaults(run=_convert)
     _config_arguments(conv)
 
@@ -78,6 +90,7 @@ def build_parser() -> argparse.ArgumentParser:
     check.add_argument("--json", action="store_true", help="diagnostics as JSON on stdout")
     check.add_argument("--root", type=Path)
     check.add_argument("--strict", action="store_true")
+    check.add_argument("--max-input-mb", type=_positive, default=DEFAULT_MAX_INPUT_MB, metavar="MB")
     check.set_defaults(run=_check)
     _config_arguments(check)
 
@@ -152,6 +165,94 @@ def build_parser() -> argparse.ArgumentParser:
     themes = sub.add_parser("themes", help="list themes and their inheritance")
     themes.set_defaults(run=_themes)
     return parser
+
+
+DEFAULT_MAX_INPUT_MB = 20.0
+DEFAULT_TIMEOUT = 600.0
+DEFAULT_MAX_MEMORY_MB = 4096
+MIN_MEMORY_MB = 512
+
+
+def _positive(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number") from None
+    if not value > 0:
+        raise argparse.ArgumentTypeError(f"{text!r} must be more than 0")
+    return value
+
+
+def _limit_arguments(parser: argparse.ArgumentParser) -> None:
+    """Per-document resource limits (every article is untrusted input)."""
+    parser.add_argument(
+        "--max-input-mb",
+        type=_positive,
+        default=DEFAULT_MAX_INPUT_MB,
+        metavar="MB",
+        help=f"refuse larger source files (default {DEFAULT_MAX_INPUT_MB:g})",
+    )
+    parser.add_argument(
+        "--timeout",
+        type=float,
+        default=DEFAULT_TIMEOUT,
+        metavar="SECONDS",
+        help=f"wall time per document, 0 for none (default {DEFAULT_TIMEOUT:g})",
+    )
+    parser.add_argument(
+        "--max-memory",
+        type=int,
+        default=DEFAULT_MAX_MEMORY_MB,
+        metavar="MB",
+        help=f"address-space ceiling of the process, 0 for none (default {DEFAULT_MAX_MEMORY_MB})",
+    )
+
+
+class _OverTime(BaseException):
+    """Raised by the alarm inside a document; a BaseException so that no library's
+    ``except Exception`` turns it into its own error on the way out."""
+
+
+@contextlib.contextmanager
+def _time_limit(seconds: float, path: Path) -> Iterator[None]:
+    """Abort the document after ``seconds`` of wall time (``convert.timeout``). Uses
+    SIGALRM, so only in the main thread (elsewhere, e.g. an embedding host, no limit)."""
+    if seconds <= 0 or threading.current_thread() is not threading.main_thread():
+        yield
+        return
+
+    def expire(signum: int, frame: object) -> None:
+        raise _OverTime
+
+    previous = signal.signal(signal.SIGALRM, expire)
+    signal.setitimer(signal.ITIMER_REAL, seconds)
+    try:
+        yield
+    except _OverTime:
+        raise ConvertError(
+            f"over the {seconds:g} s time limit (--timeout)", path=path, code="convert.timeout"
+        ) from None
+    except MemoryError:
+        raise ConvertError(
+            "over the memory ceiling (--max-memory)", path=path, code="convert.memory"
+        ) from None
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, previous)
+
+
+def _memory_ceiling(megabytes: int) -> None:
+    """Cap this process's address space: an allocation past it is a ``MemoryError``
+    (reported per document as ``convert.memory``) instead of the machine swapping."""
+    if megabytes <= 0:
+        return
+    limit = megabytes * 1024 * 1024
+    soft, hard = resource.getrlimit(resource.RLIMIT_AS)
+    if hard != resource.RLIM_INFINITY:
+        limit = min(limit, hard)
+    if soft == resource.RLIM_INFINITY or limit < soft:
+        with contextlib.suppress(ValueError, OSError):
+            resource.setrlimit(resource.RLIMIT_AS, (limit, hard))
 
 
 def _config_arguments(parser: argparse.ArgumentParser) -> None:
@@ -238,6 +339,12 @@ def _convert(args: argparse.Namespace) -> int:
     if clash := _duplicate_stems(args.inputs):
         print(f"pressroom: error: {clash}", file=sys.stderr)
         return 2
+    if 0 < args.max_memory < MIN_MEMORY_MB:
+        # Below this, Pango and GLib cannot even start their threads and abort the process.
+        print(
+            f"pressroom: error: --max-memory must be 0 or at least {MIN_MEMORY_MB}", file=sys.stderr
+        )
+        return 2
     load_theme(args.theme)  # a bad theme is one error up front, not one per document
     options = Options(
         formats=args.formats,
@@ -246,13 +353,17 @@ def _convert(args: argparse.Namespace) -> int:
         root=args.root,
         strict=args.strict,
         allow_remote=args.allow_remote,
+        remote_images=tuple(h for h in args.remote_images.split(",") if h.strip()),
         rules=args.settings.rules,
+        max_input_bytes=int(args.max_input_mb * 1024 * 1024),
     )
+    _memory_ceiling(args.max_memory)
 
     def job(path: Path, report: Report) -> None:
         started = time.perf_counter()
         try:
-            written = convert_article(path, args.outdir, options, report)
+            with _time_limit(args.timeout, path):
+                written = convert_article(path, args.outdir, options, report)
         finally:
             _print_diagnostics(report, quiet=args.quiet)
         if not args.quiet:
@@ -269,8 +380,11 @@ def _convert(args: argparse.Namespace) -> int:
 
 
 def _check(args: argparse.Namespace) -> int:
+    limit = int(args.max_input_mb * 1024 * 1024)
+
     def job(path: Path, report: Report) -> None:
-        normalize(load(path, report, LoadOptions(root=args.root)), report, args.settings.rules)
+        loaded = load(path, report, LoadOptions(root=args.root, max_bytes=limit))
+        normalize(loaded, report, args.settings.rules)
 
     status, everything = _each(
         args.inputs, job, strict=args.strict, overrides=args.settings.severity

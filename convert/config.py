@@ -60,6 +60,7 @@ OTHER_CODES = frozenset(
         "link.unresolved",
         "image.missing",
         "image.remote",
+        "image.remote-failed",
         "pdf.css",
         "pdf.refused",
         "pdf.resource",

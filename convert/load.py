@@ -30,7 +30,7 @@ from typing import Any
 
 import yaml
 
-from .assets import find_image, relative_ref
+from .assets import ImageRefused, check_image, find_image, relative_ref
 from .diagnostics import Diagnostic, Location, Report, Severity
 from .errors import LoadError
 from .model import Article, Meta
@@ -505,6 +505,11 @@ def _cover(
             f"cover image {value!r} is not an image file under the content root",
             "no cover",
         )
+        return None
+    try:
+        check_image(found.path)  # a decompression bomb or a scripted SVG is no cover
+    except ImageRefused as refused:
+        diag(refused.code, line_of(key), f"cover image {value!r}: {refused.message}", "no cover")
         return None
     if found.how != "exact":
         shown = relative_ref(found.path, path=path)

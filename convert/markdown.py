@@ -10,6 +10,10 @@ Contract:
 - Footnote ids are renumbered ``fn-1``/``fnref-1`` whatever their labels were, so they are
   always valid XML ids.
 - The result has passed the raw-HTML allow-list (``sanitize.clean``).
+- Bounded: Python-Markdown recurses once per level of block quote or list, so a text nested
+  deeper than ``MAX_NESTING`` levels is refused up front (``markdown.too-deep``) by a
+  linear scan, and a ``RecursionError`` that still escapes becomes the same error. Footnote
+  calls are numbered through a map, not a list scan per call (10^5 notes stay linear).
 """
 
 from __future__ import annotations
@@ -21,12 +25,19 @@ from functools import lru_cache
 
 import markdown as md_lib
 from markdown.extensions import Extension
+from markdown.extensions.footnotes import FootnoteExtension, FootnoteInlineProcessor
 from markdown.treeprocessors import Treeprocessor
 from pygments.formatters import HtmlFormatter
 
+from .errors import ConvertError
 from .model import Article, Heading, Parsed
 from .sanitize import clean
 from .slugs import UniqueIds, slugify
+
+# Levels of block quote and list nesting a document may use. Real articles stay under ten;
+# Python-Markdown needs several stack frames per level (and its block quote handling is
+# quadratic in depth), so this is far below where it breaks and far above real use.
+MAX_NESTING = 100
 
 _HEADING_TAGS = {"h1", "h2", "h3", "h4", "h5", "h6"}
 _STASH = re.compile("\x02wzxhzdk:(\\d+)\x03")
@@ -88,9 +99,7 @@ def _footnote_elements(root: etree.Element) -> set[int]:
     return made
 
 
-def _renumber_footnotes(
-    elements: list[etree.Element], ids: UniqueIds, made: set[int]
-) -> None:
+def _renumber_footnotes(elements: list[etree.Element], ids: UniqueIds, made: set[int]) -> None:
     """``fn-my label`` → ``fn-1``; every ``href="#…"`` that pointed at the old id follows."""
     refs: dict[str, list[tuple[str, etree.Element]]] = {}
     notes: list[etree.Element] = []
@@ -119,6 +128,83 @@ def _renumber_footnotes(
             el.set("href", "#" + mapping[href[1:]])
 
 
+_FENCE = re.compile(r"^ {0,3}(`{3,}|~{3,})")
+# The nesting prefix of a line: block quote markers and list markers ("- - - x" is three
+# nested lists), with the spaces between them.
+_PREFIX = re.compile(r"^(?:[ \t]*(?:>|[-*+](?=[ \t]|$)|\d{1,9}[.)](?=[ \t]|$)))+")
+
+_MARKER = re.compile(r">|[-*+]|\d{1,9}[.)]")
+
+
+def nesting_depth(text: str) -> tuple[int, int]:
+    """The deepest block nesting in ``text`` and its 1-based line: quote and list markers
+    at the start of a line, plus one level per 4 columns of indentation before them.
+    Fenced code is skipped (it is stashed before block parsing). One pass, linear."""
+    deepest, where = 0, 0
+    fence = ""
+    for number, line in enumerate(text.split("\n"), start=1):
+        if fence:
+            if line.strip().startswith(fence):
+                fence = ""
+            continue
+        if match := _FENCE.match(line):
+            fence = match[1]
+            continue
+        prefix = _PREFIX.match(line)
+        if prefix is None:
+            continue
+        run = prefix[0].expandtabs(4)
+        indent = len(run) - len(run.lstrip(" "))
+        depth = indent // 4 + len(_MARKER.findall(run))
+        if depth > deepest:
+            deepest, where = depth, number
+    return deepest, where
+
+
+class _Notes(FootnoteExtension):
+    """The footnotes extension with calls numbered through a map: its own inline
+    processor rebuilds the list of labels for every call (quadratic in the notes)."""
+
+    def extendMarkdown(self, md: md_lib.Markdown) -> None:
+        super().extendMarkdown(md)
+        pattern = md.inlinePatterns["footnote"].pattern
+        md.inlinePatterns.register(_NoteCalls(pattern, self), "footnote", 175)
+
+
+class _NoteCalls(FootnoteInlineProcessor):
+    """``[^x]`` → the numbered call; definition order, as the stock processor does."""
+
+    def __init__(self, pattern: str, footnotes: FootnoteExtension) -> None:
+        super().__init__(pattern, footnotes)
+        self._of: object = None  # the footnotes mapping the index below was built for
+        self._size = -1
+        self._number: dict[str, int] = {}
+        self._called: set[str] = set()
+
+    def handleMatch(  # type: ignore[override]
+        self, m: re.Match[str], data: str
+    ) -> tuple[etree.Element | None, int | None, int | None]:
+        notes = self.footnotes
+        label = m.group(1)
+        if label not in notes.footnotes:
+            return None, None, None
+        if self._of is not notes.footnotes or self._size != len(notes.footnotes):
+            # A new document (reset() made a new mapping) or new definitions: re-index.
+            self._of, self._size = notes.footnotes, len(notes.footnotes)
+            self._number = {key: n for n, key in enumerate(notes.footnotes, start=1)}
+            self._called = set(notes.footnote_order)
+        if label not in self._called:
+            self._called.add(label)
+            notes.footnote_order.append(label)
+        sup = etree.Element("sup")
+        a = etree.SubElement(sup, "a")
+        sup.set("id", notes.makeFootnoteRefId(label, found=True))
+        a.set("href", "#" + notes.makeFootnoteId(label))
+        a.set("class", "footnote-ref")
+        a.text = notes.getConfig("SUPERSCRIPT_TEXT").format(self._number[label])
+        return sup, m.start(0), m.end(0)
+
+
 class _PressroomExtension(Extension):
     def extendMarkdown(self, md: md_lib.Markdown) -> None:
         processor = _Ids(md)
@@ -134,7 +220,7 @@ def _engine() -> md_lib.Markdown:
         extensions=[
             "tables",
             "fenced_code",
-            "footnotes",
+            _Notes(SEPARATOR="-", BACKLINK_TEXT="↩", UNIQUE_IDS=False),
             "attr_list",
             "def_list",
             "abbr",
@@ -146,7 +232,6 @@ def _engine() -> md_lib.Markdown:
             _PressroomExtension(),
         ],
         extension_configs={
-            "footnotes": {"SEPARATOR": "-", "BACKLINK_TEXT": "↩", "UNIQUE_IDS": False},
             "codehilite": {"css_class": "highlight", "guess_lang": False},
             "tables": {"use_align_attribute": True},
         },
@@ -156,9 +241,24 @@ def _engine() -> md_lib.Markdown:
 
 def parse(article: Article) -> Parsed:
     """Render ``article.markdown`` to a sanitized HTML fragment with unique ids."""
+    depth, line = nesting_depth(article.markdown)
+    if depth > MAX_NESTING:
+        raise ConvertError(
+            f"block quotes or lists nested {depth} levels deep (line {article.line_of(line - 1)}),"
+            f" over the limit of {MAX_NESTING}",
+            path=article.source,
+            code="markdown.too-deep",
+        )
     engine = _engine()
     engine.reset()
-    html = engine.convert(article.markdown)
+    try:
+        html = engine.convert(article.markdown)
+    except RecursionError:
+        # Nesting the pre-check does not see (raw HTML, emphasis): same refusal. The
+        # engine is left mid-document; the next parse resets it.
+        raise ConvertError(
+            "the text nests too deeply to parse", path=article.source, code="markdown.too-deep"
+        ) from None
     headings = tuple(engine.pressroom_ids.headings)  # type: ignore[attr-defined]
     # Python-Markdown can leave its raw-HTML placeholders behind in odd nestings (an
     # unclosed link inside a footnote); they are control characters lxml refuses later.

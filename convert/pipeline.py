@@ -14,10 +14,11 @@ from pathlib import Path
 
 from .diagnostics import Diagnostic, Location, Report, Severity
 from .errors import StrictError
-from .load import LoadOptions, load
+from .load import MAX_INPUT_BYTES, LoadOptions, load
 from .markdown import parse
 from .model import Article, Parsed
 from .normalize import RULES, Rule, normalize
+from .remote import RemoteImages
 from .render import build_for, render_document, render_epub
 from .theme import load_theme
 from .writers.epub import write_epub
@@ -44,12 +45,14 @@ class Options:
     strict: bool = False
     allow_remote: bool = False
     rules: Sequence[Rule] = RULES  # normalization rules to run (config can disable some)
+    remote_images: tuple[str, ...] = ()  # hosts whose images are downloaded (off: none)
+    max_input_bytes: int = MAX_INPUT_BYTES  # larger sources are refused (load.too-large)
 
 
 def prepare(path: Path, report: Report, options: Options) -> tuple[Article, Parsed]:
     """load → normalize → parse: everything up to, not including, the theme."""
-    article = load(path, report, LoadOptions(root=options.root))
-    article = normalize(article, report, options.rules)
+    article = load(path, report, LoadOptions(root=options.root, max_bytes=options.max_input_bytes))
+    article = normalize(article, report, options.rules, remote_images=options.remote_images)
     return article, parse(article)
 
 
@@ -59,13 +62,32 @@ def convert_article(path: Path, outdir: Path, options: Options, report: Report) 
     theme = load_theme(options.theme)
     build = build_for(article.meta, f"{article.meta.title}\n{article.markdown}")
 
+    remote = RemoteImages(options.remote_images) if options.remote_images else None
+    fetch = remote.fetch if remote else None
     document = epub_package = None
     if {"pdf", "html"} & set(options.formats):
         document = render_document(
-            article, parsed, theme, build=build, report=report, profile=options.profile
+            article,
+            parsed,
+            theme,
+            build=build,
+            report=report,
+            profile=options.profile,
+            remote=fetch,
         )
     if "epub" in options.formats:
-        epub_package = render_epub(article, parsed, theme, build=build, report=report)
+        epub_package = render_epub(article, parsed, theme, build=build, report=report, remote=fetch)
+    if remote:
+        for url, why in sorted(remote.failures.items()):
+            report.add(
+                Diagnostic(
+                    "image.remote-failed",
+                    Severity.WARNING,
+                    Location(article.source),
+                    f"could not download {url[:100]}: {why}",
+                    "replaced it with a link",
+                )
+            )
     _check_strict(report, options, path)
 
     stem = path.stem
@@ -84,7 +106,7 @@ def convert_article(path: Path, outdir: Path, options: Options, report: Report) 
                 document,
                 out=out,
                 base=article.source.parent,
-                roots=(article.root, *theme.dirs),
+                roots=(article.root, *theme.dirs, *((remote.cache,) if remote else ())),
                 report=report,
                 source=article.source,
                 locate=_locator(article),

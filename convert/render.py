@@ -25,10 +25,11 @@ from pathlib import Path
 
 from markupsafe import Markup
 
+from .assets import check_image
 from .diagnostics import Diagnostic, Location, Report, Severity
 from .markdown import highlight_css
 from .model import Article, Asset, Heading, Meta, Page, Parsed, Target
-from .paths import resolve_local
+from .paths import is_remote, resolve_local
 from .theme import Theme
 from .tree import Emit, prepare
 
@@ -74,9 +75,16 @@ def direction(lang: str) -> str:
 
 def _emitter(article: Article, report: Report) -> Emit:
     lines = article.markdown.split("\n")
+    # One scan per distinct needle, not per finding: 10^4 copies of one broken image
+    # would otherwise rescan the text 10^4 times.
+    first: dict[str, int | None] = {}
 
     def emit(code: str, needle: str, message: str, fix: str | None, severity: Severity) -> None:
-        line = next((i for i, text in enumerate(lines) if needle and needle in text), None)
+        if needle not in first:
+            first[needle] = next(
+                (i for i, text in enumerate(lines) if needle and needle in text), None
+            )
+        line = first[needle]
         where = article.line_of(line) if line is not None else None
         report.add(Diagnostic(code, severity, Location(article.source, where), message, fix))
 
@@ -138,12 +146,19 @@ def render_document(
     build: Build,
     report: Report,
     profile: str = "screen",
+    remote: Callable[[str], Path | None] | None = None,
 ) -> str:
-    """The complete HTML document for WeasyPrint (and ``--format html``)."""
+    """The complete HTML document for WeasyPrint (and ``--format html``).
+
+    ``remote`` fetches images from hosts the user allowed (see ``convert/remote.py``).
+    """
 
     def image(src: str) -> str | None:
-        found = resolve_local(src, path=article.source, root=article.root)
-        return found.as_uri() if found else None
+        found = _find(src, article, remote)
+        if found is None:
+            return None
+        check_image(found)  # raises ImageRefused: a decompression bomb, a scripted SVG
+        return found.as_uri()
 
     prepared = prepare(parsed.html, target="pdf", images=image, emit=_emitter(article, report))
     return theme.render(
@@ -197,17 +212,32 @@ class _AssetNames:
         return self.by_source[source]
 
 
+def _find(src: str, article: Article, remote: Callable[[str], Path | None] | None) -> Path | None:
+    """A local image file for ``src``: under the content root, or fetched from an allowed
+    host into the cache."""
+    if remote is not None and is_remote(src):
+        return remote(src)
+    return resolve_local(src, path=article.source, root=article.root)
+
+
 def render_epub(
-    article: Article, parsed: Parsed, theme: Theme, *, build: Build, report: Report
+    article: Article,
+    parsed: Parsed,
+    theme: Theme,
+    *,
+    build: Build,
+    report: Report,
+    remote: Callable[[str], Path | None] | None = None,
 ) -> EpubPackage:
     """One article as an EPUB: a cover page when it has a cover, and one chapter page."""
     names = _AssetNames("images")
     resolve: Callable[[str], str | None]
 
     def resolve(src: str) -> str | None:
-        found = resolve_local(src, path=article.source, root=article.root)
+        found = _find(src, article, remote)
         if found is None or media_type(found).split("/")[0] != "image":
             return None
+        check_image(found)
         return names.add(found).href
 
     prepared = prepare(parsed.html, target="epub", images=resolve, emit=_emitter(article, report))

@@ -8,7 +8,9 @@ files it refers to:
   link to a file the output does not carry) become their plain text, reported;
 - images are resolved through ``images(src)``; a remote one becomes a link with its alt
   text (EPUB may not reference remote resources and nothing is fetched by default), a
-  missing one a visible placeholder that keeps the alt text, both reported;
+  missing one a visible placeholder that keeps the alt text, both reported; ``images``
+  may raise ``ImageRefused`` (too many pixels, a scripted SVG): a placeholder too,
+  reported with the refusal's code;
 - PDF: each footnote moves to its call site as a ``span.footnote`` (WeasyPrint floats it
   to the foot of the page); EPUB: calls become ``noteref`` links and the notes
   ``epub:type="footnote"`` asides; the result is serialized as XML (XHTML).
@@ -23,6 +25,7 @@ from dataclasses import dataclass
 import lxml.html
 from lxml import etree
 
+from .assets import ImageRefused
 from .diagnostics import Severity
 from .errors import RenderError
 from .model import Target
@@ -172,6 +175,11 @@ def _images(
         src = (img.get("src") or "").strip()
         alt = " ".join((img.get("alt") or "").split())
         if src and is_remote(src) and not src.startswith("data:"):
+            fetched = images(src)  # a host the user allowed: downloaded, now a local file
+            if fetched is not None:
+                img.set("src", fetched)
+                used.append(Image(fetched, src))
+                continue
             inside_link = any(parent.tag == "a" for parent in img.iterancestors())
             # A link inside a link is invalid: inside one (a badge), keep the text only.
             link = lxml.html.Element("span" if inside_link else "a")
@@ -188,7 +196,21 @@ def _images(
                 Severity.WARNING,
             )
             continue
-        new_src = images(src) if src else None
+        try:
+            new_src = images(src) if src else None
+        except ImageRefused as refused:
+            placeholder = lxml.html.Element("span")
+            placeholder.set("class", "image-missing")
+            placeholder.text = f"[Image: {alt}]" if alt else "[Image unavailable]"
+            _replace(img, placeholder)
+            emit(
+                refused.code,
+                src,
+                refused.message,
+                "replaced it with its alt text",
+                Severity.WARNING,
+            )
+            continue
         if new_src is None:
             placeholder = lxml.html.Element("span")
             placeholder.set("class", "image-missing")

@@ -102,13 +102,21 @@ def normalize(
     rules: Sequence[Rule] = RULES,
     *,
     book_sources: frozenset[Path] = frozenset(),
+    remote_images: tuple[str, ...] = (),
 ) -> Article:
     """Apply ``rules`` in order; return the repaired article.
 
     ``book_sources`` are the (resolved) files of the book this article is a chapter of:
-    links to them lead somewhere and are kept.
+    links to them lead somewhere and are kept. Images from ``remote_images`` hosts stay
+    (the renderer downloads them once into a cache).
     """
-    ctx = Context(path=article.source, root=article.root, report=report, book_sources=book_sources)
+    ctx = Context(
+        path=article.source,
+        root=article.root,
+        report=report,
+        book_sources=book_sources,
+        remote_images=remote_images,
+    )
     doc = doc_from_text(article.markdown, article.body_line, article.meta)
     for rule in rules:
         doc = rule.apply(doc, ctx)

@@ -3,17 +3,55 @@
 Every writer writes through ``atomic_output``: a temporary file in the target folder,
 renamed over the final path only when complete. A crash, Ctrl-C or a full disk leaves
 either the old file or the new one, never half of one.
+
+The temporary name is ``.{name}.{pid}.{random}.part``. A ``kill -9`` can leave one behind
+(the rename never happened); the next write of the same output removes those whose
+process is gone (``sweep_stale``), so a rerun cleans up after the killed run without
+touching a concurrent writer's file.
 """
 
 from __future__ import annotations
 
 import contextlib
 import os
+import re
 import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 
 from ..errors import WriteError
+
+_PID = re.compile(r"\.(\d+)\.[^.]+\.part")
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # someone else's process: alive
+        return True
+    return True
+
+
+def sweep_stale(out: Path) -> int:
+    """Remove temporary files of ``out`` left by writers that no longer run; how many."""
+    removed = 0
+    prefix = f".{out.name}."
+    try:
+        entries = list(os.scandir(out.parent))
+    except OSError:
+        return 0
+    for entry in entries:
+        if not (entry.name.startswith(prefix) and entry.name.endswith(".part")):
+            continue
+        match = _PID.fullmatch(entry.name[len(prefix) - 1 :])
+        if match and (int(match[1]) == os.getpid() or _alive(int(match[1]))):
+            continue  # a write in progress (this process's or another running one's)
+        with contextlib.suppress(OSError):
+            os.unlink(entry.path)
+            removed += 1
+    return removed
 
 
 @contextlib.contextmanager
@@ -21,7 +59,10 @@ def atomic_output(out: Path) -> Iterator[Path]:
     """Yield a temporary path next to ``out``; on success rename it to ``out``."""
     try:
         out.parent.mkdir(parents=True, exist_ok=True)
-        fd, name = tempfile.mkstemp(prefix=f".{out.name}.", suffix=".part", dir=out.parent)
+        sweep_stale(out)
+        fd, name = tempfile.mkstemp(
+            prefix=f".{out.name}.{os.getpid()}.", suffix=".part", dir=out.parent
+        )
         os.close(fd)
     except OSError as exc:
         raise WriteError(

@@ -6,8 +6,9 @@ Contract: ``write_pdf(document, out=…, base=…, roots=…, report=…)`` lays
 ``roots`` (the content root and the theme folders), small ``data:`` URLs, and nothing from
 the network unless ``allow_remote`` is set. What it refuses, and what WeasyPrint logs as a
 problem (a missing image, an unsupported CSS rule), becomes a diagnostic instead of
-scrolling by. Fonts are embedded (WeasyPrint subsets them), bookmarks come from the
-headings, metadata from the document's ``<title>``, ``<meta>`` and ``lang``.
+scrolling by. Images pass ``assets.check_image`` (pixel count, scripted SVG). Fonts are
+embedded (WeasyPrint subsets them), bookmarks come from the headings, metadata from the
+document's ``<title>``, ``<meta>`` and ``lang``.
 """
 
 from __future__ import annotations
@@ -25,6 +26,7 @@ from urllib.request import url2pathname
 import weasyprint
 from weasyprint.urls import URLFetcherResponse
 
+from ..assets import ImageRefused, check_image
 from ..diagnostics import Diagnostic, Location, Report, Severity
 from ..errors import RenderError
 from ..paths import within
@@ -58,6 +60,13 @@ class ConfinedFetcher(weasyprint.URLFetcher):
             if not real.is_file():
                 self._refuse(url, "no such file")
             media = mimetypes.guess_type(real.name)[0] or "application/octet-stream"
+            if media.startswith("image/"):
+                # Covers, CSS backgrounds: the same gate as body images (a pixel bomb
+                # would be decoded by Pillow inside the layout).
+                try:
+                    check_image(real)
+                except ImageRefused as refused:
+                    self._refuse(url, refused.message)
             return URLFetcherResponse(url, body=real.read_bytes(), headers={"Content-Type": media})
         if scheme == "data":
             if len(url) > DATA_URL_LIMIT:

@@ -1,13 +1,14 @@
 """End to end: the built-in themes and the PDF profiles.
 
-Every built-in theme converts every corpus file and every sample to PDF and EPUB (in
-process, through ``convert.cli.main``); the PDFs embed all their fonts and report no missing
-glyph, font fallback or wrong contents page. A themed EPUB is base's EPUB with other style
-sheets (compared entry by entry), so EPUBCheck, slow to start, runs on two per theme. The
-profiles are checked by structure with pypdf: PDF/X boxes, output intent and XMP
-claims for ``print``, PDF/A claims for ``archive``, tags and the PDF/UA claim for ``screen``.
-The font diagnostics are provoked on purpose with small user themes, and a wheel is built
-and installed outside the source tree to show the themes ship inside it.
+Every built-in theme converts every corpus file and every sample to PDF and EPUB, and
+builds the sample book (in process, through ``convert.cli.main``). The PDFs embed all
+their fonts and report no missing glyph, font fallback or wrong contents page. A themed
+EPUB is base's EPUB with other style sheets (compared entry by entry), so EPUBCheck, slow
+to start, runs on a few per theme. The profiles are checked by structure with pypdf: PDF/X
+boxes, output intent and XMP claims for ``print``, PDF/A claims for ``archive``, tags and
+the PDF/UA claim for ``screen``. The font diagnostics are provoked on purpose with small
+user themes, and a wheel is built and installed outside the source tree to show the
+themes ship inside it.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from __future__ import annotations
 import json
 import os
 import re
+import shutil
 import subprocess
 import sys
 import zipfile
@@ -31,6 +33,7 @@ from tests.conftest import CONTENT, ROOT, corpus_files
 pytestmark = pytest.mark.e2e
 
 SAMPLES = sorted((CONTENT / "articles").glob("*.md"))
+SAMPLE_BOOK = CONTENT / "books" / "field-guide" / "book.toml"
 BUILTIN = sorted(available())
 # The font and contents checks that must stay silent on the corpus and the samples.
 SILENT = {"font.missing-glyph", "font.fallback", "toc.page-mismatch"}
@@ -150,18 +153,50 @@ def test_themed_epubs_differ_from_base_only_in_style(rendered: dict, theme: str)
         assert _styles(themed) == sheets, f"{source.name}: other style sheets than the rest"
 
 
-def test_themed_epubs_pass_epubcheck(rendered: dict, epubcheck) -> None:
+@pytest.fixture(scope="module")
+def books(tmp_path_factory: pytest.TempPathFactory) -> dict[str, tuple[Path, int, list]]:
+    """The sample book under every built-in theme but base (test_book.py has base's):
+    theme → (folder, exit status, diagnostics). The manifest names its theme, so each run
+    builds a copy of the book whose manifest names another."""
+    results = {}
+    for theme in BUILTIN:
+        if theme == "base":
+            continue
+        work = tmp_path_factory.mktemp(f"book-{theme}")
+        shutil.copytree(SAMPLE_BOOK.parent, work / "field-guide")
+        manifest = work / "field-guide" / "book.toml"
+        text = manifest.read_text(encoding="utf-8")
+        manifest.write_text(re.sub(r'(?m)^name = ".*"$', f'name = "{theme}"', text), "utf-8")
+        report = work / "report.json"
+        out = work / "out"
+        status = main(["book", str(manifest), "-o", str(out), "--report", str(report), "-q"])
+        results[theme] = (out, status, json.loads(report.read_text(encoding="utf-8")))
+    return results
+
+
+@pytest.mark.parametrize("theme", [t for t in BUILTIN if t != "base"])
+def test_theme_builds_the_sample_book(books: dict, theme: str) -> None:
+    out, status, diagnostics = books[theme]
+    assert status == 0, [d for d in diagnostics if d["severity"] == "error"]
+    assert not [d for d in diagnostics if d["code"] in SILENT]
+    reader = PdfReader(out / "field-guide.pdf")
+    assert BODY_FACE[theme] in _embedded_fonts(reader)
+    assert (out / "field-guide.epub").is_file()
+
+
+def test_themed_epubs_pass_epubcheck(rendered: dict, books: dict, epubcheck) -> None:
     # One listing with highlighted code (the theme's code style) and one right-to-left
-    # article per theme; the test above shows the others differ from them only in content
-    # that base's EPUBCheck run covers.
+    # article per theme, and each theme's book; the test above shows the other articles
+    # differ from these only in content that base's EPUBCheck run covers.
     epubs = [
         out / f"{stem}.epub"
         for theme, (out, _, _) in rendered.items()
         if theme != "base"
         for stem in ("typesetting-code", "arabic-type")
     ]
+    epubs += [out / "field-guide.epub" for out, _, _ in books.values()]
     results = epubcheck.many(epubs)
-    failures = {f"{p.parent.name}/{p.name}": msgs for p, msgs in results.items() if msgs}
+    failures = {str(p): msgs for p, msgs in results.items() if msgs}
     assert not failures, failures
 
 

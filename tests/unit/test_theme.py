@@ -7,6 +7,7 @@ asserts the error code it expects.
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from types import SimpleNamespace
 
@@ -14,7 +15,7 @@ import pytest
 
 from convert.errors import ThemeError
 from convert.model import Meta
-from convert.theme import available, load_theme, read_info
+from convert.theme import available, css_string, load_theme, read_info
 
 
 def _theme(root: Path, name: str, toml: str, templates: dict[str, str] | None = None) -> Path:
@@ -203,3 +204,51 @@ def test_read_info_and_available(tmp_path: Path) -> None:
     found = available((tmp_path,))
     assert found["info"] == folder
     assert "base" in found
+
+
+def test_css_string_escapes_for_css_not_html() -> None:
+    assert css_string("Smith / Title") == '"Smith / Title"'
+    escaped = css_string('A "B" & </style>\\\nC')
+    assert escaped == '"A \\22 B\\22  \\26  \\3c /style\\3e \\5c  C"'
+    assert "<" not in escaped and "&" not in escaped  # cannot close the <style> element
+
+
+def test_builtin_themes_inherit_base_and_reach_every_script() -> None:
+    for name in ("book", "report", "manuscript"):
+        theme = load_theme(name)
+        assert [info.name for info in theme.chain] == [name, "base"]
+        assert theme.chain[0].description
+        for target in ("pdf", "epub", "html"):
+            sheets = theme.stylesheets(target)
+            assert all(p.is_file() for p in sheets)
+            assert sheets[0].name == "common.css"  # base's rules stay underneath
+        epub_css = "".join(p.read_text(encoding="utf-8") for p in theme.stylesheets("epub"))
+        epub_css = re.sub(r"/\*.*?\*/", "", epub_css, flags=re.S)  # rules, not comments
+        assert "@page" not in epub_css and "direction:" not in epub_css
+        families = theme.font_families()
+        for needed in ("Noto Sans CJK SC", "Noto Sans Hebrew", "Noto Sans Symbols2"):
+            assert needed in families or needed.replace("Sans", "Serif") in families, (
+                name,
+                needed,
+            )
+        assert {"Noto Naskh Arabic", "Noto Sans Arabic"} & families, name
+
+
+def test_manuscript_running_head_names_surname_and_title() -> None:
+    context = _article_context("Metal & Ink")
+    context["meta"] = Meta(title="Metal & Ink", authors=("Ada Q. Lovelace", "B. Other"))
+    html = load_theme("manuscript").render("article.html.j2", **context)
+    assert 'content: "Lovelace / Metal \\26  Ink" " / " counter(page);' in html
+
+
+def test_book_mirrors_margins_and_print_adds_the_output_intent() -> None:
+    context = _article_context()
+    theme = load_theme("book")
+    screen = theme.render("article.html.j2", **context)
+    assert "@page :left { margin: 17mm 21mm 21mm 15mm; }" in screen
+    assert "@page :right { margin: 17mm 15mm 21mm 21mm; }" in screen
+    assert "@color-profile" not in screen
+    printed = theme.render("article.html.j2", **{**context, "profile": "print"})
+    assert "bleed: 3mm" in printed
+    profile_url = theme.file_url("icc/pressroom-cmyk.icc")
+    assert f'src: url("{profile_url}")' in printed
