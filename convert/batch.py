@@ -233,6 +233,11 @@ def run_batch(
                 "profile": settings.profile,
             },
         )
+        if jobs and runner is run_local and "pdf" in settings.formats:
+            # Warm this process before the workers fork from it (see pdf.warm_up).
+            from .writers.pdf import warm_up
+
+            warm_up(load_theme(settings.theme).stylesheets("pdf"))
         last_flush = time.monotonic()
         for done in runner(jobs, limits):
             rel = done["rel"]

@@ -132,6 +132,17 @@ class Layout:
         return default
 
 
+def warm_up(stylesheets: Sequence[Path] = ()) -> None:
+    """Lay out a tiny page once, so fontconfig, Pango and WeasyPrint's caches are loaded
+    before worker processes are forked from this one (each would pay for it otherwise)."""
+    links = "".join(f'<link rel="stylesheet" href="{p.as_uri()}">' for p in stylesheets)
+    with _captured():
+        weasyprint.HTML(
+            string=f"<html><head>{links}</head><body><h1>a</h1><p>b <i>c</i> "
+            "<b>d</b> <code>e</code></p></body></html>"
+        ).render()
+
+
 def layout_pdf(
     document: str, *, base: Path, roots: Sequence[Path], source: Path, allow_remote: bool = False
 ) -> Layout:
