@@ -89,13 +89,19 @@ class BatchResult:
 
 
 def discover(src: Path, out: Path) -> list[Path]:
-    """Articles under ``src``, sorted, skipping hidden folders and ``out`` itself."""
-    out = out.resolve()
+    """Articles under ``src``, sorted, skipping hidden folders, ``out`` itself and files
+    whose real path is outside ``src`` (folder symlinks are not followed by ``os.walk``)."""
+    out, real = out.resolve(), src.resolve()
     found: list[Path] = []
     for folder, dirs, files in os.walk(src):
         here = Path(folder)
         dirs[:] = sorted(d for d in dirs if not d.startswith(".") and (here / d).resolve() != out)
-        found.extend(here / f for f in sorted(files) if f.endswith(ARTICLE_SUFFIXES))
+        for name in sorted(files):
+            path = here / name
+            # A symlink out of the tree ("notes.md -> /etc/passwd") is not an article of it:
+            # converting it would publish whatever it points at.
+            if name.endswith(ARTICLE_SUFFIXES) and path.resolve().is_relative_to(real):
+                found.append(path)
     return found
 
 

@@ -326,6 +326,11 @@ def _each(
                 exc.path = path
             print(exc, file=sys.stderr)
             status = 1
+        except (RecursionError, MemoryError) as exc:
+            # Limits no stage caught in time: this document fails, the others go on.
+            code = "convert.memory" if isinstance(exc, MemoryError) else "convert.too-deep"
+            print(f"{path}: error: {type(exc).__name__} while converting [{code}]", file=sys.stderr)
+            status = 1
         worst = report.worst()
         if worst is not None and (
             worst >= Severity.ERROR or (strict and worst >= Severity.WARNING)

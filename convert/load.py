@@ -56,9 +56,10 @@ def load(path: Path, report: Report, options: LoadOptions | None = None) -> Arti
     """Read ``path`` into an ``Article``; report every repair into ``report``."""
     options = options or LoadOptions()
     text = decode(read_bytes(path, options.max_bytes), path)
+    diag = _Reporter(path, report)
+    text = _drop_controls(text, diag)
     fm = split_frontmatter(text)
     root = (options.root or path.parent).resolve()
-    diag = _Reporter(path, report)
     raw = _parse_frontmatter(fm, diag)
     meta = map_meta(raw, diag, fm.line, path=path, root=root, text=fm.text)
     return Article(source=path, meta=meta, markdown=fm.body, body_line=fm.body_line, root=root)
@@ -125,6 +126,26 @@ def decode(data: bytes, path: Path) -> str:
     return text.replace("\r\n", "\n").replace("\r", "\n")
 
 
+# C0 controls other than tab and newline, and the two noncharacters XML forbids: no output
+# format can carry them (XML 1.0 refuses them; lxml and ebooklib raise), and an escape
+# sequence in a title would reach the terminal through a diagnostic.
+_CONTROLS = re.compile("[\x00-\x08\x0b-\x1f\ufffe\uffff]")
+
+
+def _drop_controls(text: str, diag: _Reporter) -> str:
+    first = _CONTROLS.search(text)
+    if first is None:
+        return text
+    count = len(_CONTROLS.findall(text))
+    diag(
+        "load.control-chars",
+        text.count("\n", 0, first.start()) + 1,
+        f"{count} control character(s) such as U+{ord(first[0]):04X}, which no output can carry",
+        "removed them",
+    )
+    return _CONTROLS.sub("", text)
+
+
 def _looks_binary(text: str) -> bool:
     """True when the start of the text is mostly C0 control characters (a renamed binary)."""
     sample = text[:4096]
@@ -166,6 +187,9 @@ def split_frontmatter(text: str) -> Frontmatter:
     if first.startswith("{"):
         try:
             _, end = json.JSONDecoder().raw_decode(text)
+        except RecursionError:
+            # Nested past Python's stack ('{"a":' × 10^5): hostile, not frontmatter.
+            return Frontmatter("", "", text, 1, 1, broken_json=True)
         except json.JSONDecodeError:
             # Not JSON after all ("{Note}", a "{{< shortcode >}}"): it is body text.
             return Frontmatter("", "", text, 1, 1, broken_json=first.startswith('{"'))

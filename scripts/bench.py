@@ -286,7 +286,7 @@ def _measured(cmd: list[str]) -> tuple[float, float]:
     return float(out[0]), float(out[1])
 
 
-def bench_book(runs: int, chapters: int = 100) -> None:
+def bench_book(runs: int, chapters: int = 200) -> None:
     print(f"== book: {chapters} generated chapters (about 1,000 pages), PDF")
     exe = [sys.executable, "-m", "convert"]
     with tempfile.TemporaryDirectory() as tmp:
