@@ -241,18 +241,28 @@ def _time_limit(seconds: float, path: Path) -> Iterator[None]:
         signal.signal(signal.SIGALRM, previous)
 
 
-def _memory_ceiling(megabytes: int) -> None:
-    """Cap this process's address space: an allocation past it is a ``MemoryError``
-    (reported per document as ``convert.memory``) instead of the machine swapping."""
-    if megabytes <= 0:
-        return
-    limit = megabytes * 1024 * 1024
+@contextlib.contextmanager
+def _memory_ceiling(megabytes: int) -> Iterator[None]:
+    """Cap this process's address space while documents convert: an allocation past it is
+    a ``MemoryError`` (reported per document as ``convert.memory``) instead of the machine
+    swapping. The previous limit comes back afterwards, so a caller that runs ``main()``
+    in its own process (tests, an embedding program) and its later children keep theirs."""
     soft, hard = resource.getrlimit(resource.RLIMIT_AS)
+    limit = megabytes * 1024 * 1024
     if hard != resource.RLIM_INFINITY:
         limit = min(limit, hard)
-    if soft == resource.RLIM_INFINITY or limit < soft:
-        with contextlib.suppress(ValueError, OSError):
+    lowered = megabytes > 0 and (soft == resource.RLIM_INFINITY or limit < soft)
+    if lowered:
+        try:
             resource.setrlimit(resource.RLIMIT_AS, (limit, hard))
+        except (ValueError, OSError):
+            lowered = False
+    try:
+        yield
+    finally:
+        if lowered:
+            with contextlib.suppress(ValueError, OSError):
+                resource.setrlimit(resource.RLIMIT_AS, (soft, hard))
 
 
 def _config_arguments(parser: argparse.ArgumentParser) -> None:
@@ -326,10 +336,15 @@ def _each(
                 exc.path = path
             print(exc, file=sys.stderr)
             status = 1
-        except (RecursionError, MemoryError) as exc:
+        except RecursionError:
             # Limits no stage caught in time: this document fails, the others go on.
-            code = "convert.memory" if isinstance(exc, MemoryError) else "convert.too-deep"
-            print(f"{path}: error: {type(exc).__name__} while converting [{code}]", file=sys.stderr)
+            print(
+                ConvertError("nested too deeply", path=path, code="convert.too-deep"),
+                file=sys.stderr,
+            )
+            status = 1
+        except MemoryError:
+            print(ConvertError("out of memory", path=path, code="convert.memory"), file=sys.stderr)
             status = 1
         worst = report.worst()
         if worst is not None and (
@@ -362,12 +377,11 @@ def _convert(args: argparse.Namespace) -> int:
         rules=args.settings.rules,
         max_input_bytes=int(args.max_input_mb * 1024 * 1024),
     )
-    _memory_ceiling(args.max_memory)
 
     def job(path: Path, report: Report) -> None:
         started = time.perf_counter()
         try:
-            with _time_limit(args.timeout, path):
+            with _memory_ceiling(args.max_memory), _time_limit(args.timeout, path):
                 written = convert_article(path, args.outdir, options, report)
         finally:
             _print_diagnostics(report, quiet=args.quiet)

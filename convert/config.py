@@ -59,6 +59,9 @@ OTHER_CODES = frozenset(
         "link.fragment",
         "link.unresolved",
         "image.missing",
+        "image.too-large",  # assets.check_image, through the tree stage and the loader
+        "image.unsafe-svg",
+        "load.control-chars",
         "image.remote",
         "image.remote-failed",
         "pdf.css",

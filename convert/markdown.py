@@ -263,6 +263,12 @@ def parse(article: Article) -> Parsed:
     # Python-Markdown can leave its raw-HTML placeholders behind in odd nestings (an
     # unclosed link inside a footnote); they are control characters lxml refuses later.
     html = clean(_CONTROL.sub("", _STASH.sub("", html)))
+    # Again after the sanitizer: it decodes character references, and "&#6;" (or one that
+    # Python-Markdown's unescaping assembles from odd backslash runs) is a control
+    # character again, which lxml refuses (found by tests/fuzz/fuzz_normalize.py).
+    # Replaced, not deleted: deleting would join "java&#6;script:", which the sanitizer
+    # let through as no scheme at all, into a live "javascript:" URL.
+    html = _CONTROL.sub("\ufffd", html)
     return Parsed(html=html, headings=headings, has_code="<pre" in html)
 
 

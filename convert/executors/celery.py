@@ -61,8 +61,13 @@ def _convert(job: dict[str, Any]) -> dict[str, Any]:
     return run_job(Job.from_dict(job))
 
 
-def _batch(src: str, out: str, formats: list[str] | None = None, theme: str = "base",
-           profile: str = "screen") -> dict[str, Any]:
+def _batch(
+    src: str,
+    out: str,
+    formats: list[str] | None = None,
+    theme: str = "base",
+    profile: str = "screen",
+) -> dict[str, Any]:
     """A whole batch as one task, for Celery beat schedules (see the README). It runs the
     documents one after another inside this worker process (a prefork child may not start
     processes of its own); for large trees schedule ``pressroom batch --executor celery``

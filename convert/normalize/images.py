@@ -93,7 +93,10 @@ def _judge(src: str, ctx: Context) -> _Verdict:
     if src.startswith("data:"):
         return _Verdict("skip", src)
     if is_remote(src):
-        parts = urlsplit(src)
+        try:
+            parts = urlsplit(src)
+        except ValueError:  # "http://[oops/a.png": not a URL at all (found by fuzzing)
+            return _Verdict("missing", src, detail="is not a valid URL")
         if parts.scheme not in ("http", "https", ""):
             return _Verdict("missing", src, detail=f"uses a {parts.scheme}: URL")
         host = (parts.hostname or "").casefold()

@@ -123,8 +123,12 @@ def _book(package: EpubPackage) -> epub.EpubBook:
     toc: list[object] = []
     current_part: tuple[object, list[object]] | None = None
     for i, page in enumerate(package.pages):
-        item = epub.EpubItem(uid=f"page{i}", file_name=page.file_name,
-                             media_type="application/xhtml+xml", content=page.xhtml.encode("utf-8"))
+        item = epub.EpubItem(
+            uid=f"page{i}",
+            file_name=page.file_name,
+            media_type="application/xhtml+xml",
+            content=page.xhtml.encode("utf-8"),
+        )
         book.add_item(item)
         spine.append(item)
         if page.kind == "cover":
