@@ -561,7 +561,7 @@ def _tags(picked: Picked, diag: _Reporter, line_of: LineOf) -> tuple[str, ...]:
     if value is None:
         return ()
     if isinstance(value, str):
-        listed = _listed(value)
+        listed = listed_text(value)
         if listed is not None:
             diag(
                 "meta.tags",
@@ -592,7 +592,7 @@ def _tags(picked: Picked, diag: _Reporter, line_of: LineOf) -> tuple[str, ...]:
     return tuple(tags)
 
 
-def _listed(text: str) -> list[Any] | None:
+def listed_text(text: str) -> list[Any] | None:
     """``"['a', 'b']"`` or ``'["a", "b"]'`` → ``["a", "b"]``; anything else → ``None``."""
     text = text.strip()
     if not (text.startswith("[") and text.endswith("]") and ("'" in text or '"' in text)):

@@ -30,13 +30,11 @@ Codes: ``meta.title-block`` (info), ``meta.title`` (warning), ``meta.description
 
 from __future__ import annotations
 
-import ast
 import html
-import json
 import re
 from dataclasses import replace
 
-from ..load import parse_date
+from ..load import listed_text, parse_date
 from .base import Context, Doc, Line, Rule, Severity, heading_of, plural
 
 MAX_DESCRIPTION = 600  # longer than any summary: an infobox or article dump
@@ -99,18 +97,10 @@ def _is_nothing(text: str) -> bool:
 
 
 def _listed(text: str) -> list[str] | None:
-    """``"['A', 'B']"`` (a list an exporter wrote as text) → ``["A", "B"]``."""
-    text = text.strip()
-    if not (text.startswith("[") and text.endswith("]") and ("'" in text or '"' in text)):
-        return None
-    for parse in (json.loads, ast.literal_eval):
-        try:
-            value = parse(text)
-        except (ValueError, SyntaxError, TypeError, RecursionError, MemoryError):
-            continue
-        if isinstance(value, list) and all(isinstance(v, str) for v in value):
-            return value
-    return None
+    """``"['A', 'B']"`` (a list an exporter wrote as text) → ``["A", "B"]``: the loader's
+    reading, keeping only lists of strings."""
+    value = listed_text(text)
+    return value if value is not None and all(isinstance(v, str) for v in value) else None
 
 
 # --- Pandoc title block ------------------------------------------------------------------
