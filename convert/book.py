@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import glob
 import hashlib
+import os
 import pickle
 import tomllib
 from collections.abc import Sequence
@@ -220,8 +221,21 @@ class ChapterCache:
         h.update(path.read_bytes())
         return h.hexdigest()
 
+    def _trusted(self, path: Path) -> bool:
+        """Unpickling runs code, so only files this user wrote into a folder nobody else
+        can write are read back (an OUTDIR shared with others is never trusted)."""
+        try:
+            folder, entry = self.folder.stat(), path.stat()  # type: ignore[union-attr]
+        except OSError:
+            return False
+        uid = os.getuid()
+        return folder.st_uid == entry.st_uid == uid and not folder.st_mode & 0o022
+
     def get(self, key: str) -> Any:
         if self.folder is None:
+            return None
+        if not self._trusted(self.folder / key):
+            self.misses += 1
             return None
         try:
             with (self.folder / key).open("rb") as handle:
@@ -235,6 +249,8 @@ class ChapterCache:
     def put(self, key: str, value: Any) -> None:
         if self.folder is None:
             return
+        self.folder.mkdir(parents=True, exist_ok=True)
+        os.chmod(self.folder, 0o700)
         from .writers import atomic_output
 
         with atomic_output(self.folder / key) as tmp:
