@@ -38,7 +38,16 @@ from .markdown import parse
 from .model import Article, Meta, Page, Parsed
 from .normalize import RULES, normalize
 from .paths import is_remote
-from .render import Build, EpubPackage, build_for, direction, media_type
+from .render import (
+    AssetNames,
+    Build,
+    EpubPackage,
+    build_for,
+    cover_asset,
+    direction,
+    epub_stylesheets,
+    media_type,
+)
 from .theme import Theme, load_theme
 from .tree import prepare
 
@@ -504,15 +513,9 @@ def render_book_epub(
     report: Report,
 ) -> EpubPackage:
     """One XHTML page per chapter, plus title and copyright pages and the cover."""
-    from .model import Asset
-    from .render import _AssetNames
-
     graph = LinkGraph.of(chapters)
-    names = _AssetNames("images")
-    sheets = tuple(
-        Asset(path, f"css/{i:02d}-{path.name}", "text/css")
-        for i, path in enumerate(theme.stylesheets("epub"), start=1)
-    )
+    names = AssetNames("images")
+    sheets = epub_stylesheets(theme)
     hrefs = [s.href for s in sheets]
     book = _book_context(spec, build)
     common = {
@@ -526,11 +529,7 @@ def render_book_epub(
     pages: list[Page] = []
     cover = None
     if spec.meta.cover is not None:
-        cover = Asset(
-            spec.meta.cover,
-            f"images/cover{spec.meta.cover.suffix.lower()}",
-            media_type(spec.meta.cover),
-        )
+        cover = cover_asset(spec.meta.cover)
         pages.append(
             Page(
                 "cover.xhtml",

@@ -195,7 +195,7 @@ def media_type(path: Path) -> str:
     )
 
 
-class _AssetNames:
+class AssetNames:
     """Gives every packed file one stable name under a folder, however often it is used."""
 
     def __init__(self, folder: str) -> None:
@@ -220,6 +220,18 @@ def _find(src: str, article: Article, remote: Callable[[str], Path | None] | Non
     return resolve_local(src, path=article.source, root=article.root)
 
 
+def epub_stylesheets(theme: Theme) -> tuple[Asset, ...]:
+    """The theme's EPUB stylesheets as files to pack, in order."""
+    return tuple(
+        Asset(path, f"css/{i:02d}-{path.name}", "text/css")
+        for i, path in enumerate(theme.stylesheets("epub"), start=1)
+    )
+
+
+def cover_asset(path: Path) -> Asset:
+    return Asset(path, f"images/cover{path.suffix.lower()}", media_type(path))
+
+
 def render_epub(
     article: Article,
     parsed: Parsed,
@@ -230,7 +242,7 @@ def render_epub(
     remote: Callable[[str], Path | None] | None = None,
 ) -> EpubPackage:
     """One article as an EPUB: a cover page when it has a cover, and one chapter page."""
-    names = _AssetNames("images")
+    names = AssetNames("images")
     resolve: Callable[[str], str | None]
 
     def resolve(src: str) -> str | None:
@@ -241,19 +253,12 @@ def render_epub(
         return names.add(found).href
 
     prepared = prepare(parsed.html, target="epub", images=resolve, emit=_emitter(article, report))
-    sheets = tuple(
-        Asset(path, f"css/{i:02d}-{path.name}", "text/css")
-        for i, path in enumerate(theme.stylesheets("epub"), start=1)
-    )
+    sheets = epub_stylesheets(theme)
     context = _context(article, parsed, theme, build, "epub")
     pages: list[Page] = []
     cover = None
     if article.meta.cover is not None:
-        cover = Asset(
-            article.meta.cover,
-            f"images/cover{article.meta.cover.suffix.lower()}",
-            media_type(article.meta.cover),
-        )
+        cover = cover_asset(article.meta.cover)
         pages.append(
             Page(
                 "cover.xhtml",
