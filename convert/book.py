@@ -44,6 +44,7 @@ from .render import (
     EpubPackage,
     build_for,
     cover_asset,
+    cover_page,
     direction,
     epub_stylesheets,
     media_type,
@@ -530,19 +531,8 @@ def render_book_epub(
     cover = None
     if spec.meta.cover is not None:
         cover = cover_asset(spec.meta.cover)
-        pages.append(
-            Page(
-                "cover.xhtml",
-                "Cover",
-                theme.render(
-                    "cover.xhtml.j2",
-                    cover_href=cover.href,
-                    title=spec.meta.title,
-                    **{k: v for k, v in common.items() if k not in ("book",)},
-                ),
-                kind="cover",
-            )
-        )
+        book_free = {k: v for k, v in common.items() if k != "book"}
+        pages.append(cover_page(theme, cover, title=spec.meta.title, **book_free))
     pages.append(
         Page(
             "title.xhtml",

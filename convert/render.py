@@ -22,6 +22,7 @@ import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from markupsafe import Markup
 
@@ -232,6 +233,12 @@ def cover_asset(path: Path) -> Asset:
     return Asset(path, f"images/cover{path.suffix.lower()}", media_type(path))
 
 
+def cover_page(theme: Theme, cover: Asset, **context: Any) -> Page:
+    """The EPUB cover page for ``cover`` (articles and books alike)."""
+    xhtml = theme.render("cover.xhtml.j2", cover_href=cover.href, **context)
+    return Page("cover.xhtml", "Cover", xhtml, kind="cover")
+
+
 def render_epub(
     article: Article,
     parsed: Parsed,
@@ -259,19 +266,7 @@ def render_epub(
     cover = None
     if article.meta.cover is not None:
         cover = cover_asset(article.meta.cover)
-        pages.append(
-            Page(
-                "cover.xhtml",
-                "Cover",
-                kind="cover",
-                xhtml=theme.render(
-                    "cover.xhtml.j2",
-                    cover_href=cover.href,
-                    stylesheets=[s.href for s in sheets],
-                    **context,
-                ),
-            )
-        )
+        pages.append(cover_page(theme, cover, stylesheets=[s.href for s in sheets], **context))
     chapter = theme.render(
         "chapter.xhtml.j2",
         body=Markup(prepared.html),
