@@ -34,9 +34,9 @@ from . import __version__
 from .diagnostics import Diagnostic, Location, Report, Severity
 from .errors import ConvertError
 from .load import LoadOptions, load, parse_date
-from .markdown import parse
 from .model import Article, Meta, Page, Parsed
 from .normalize import RULES, normalize
+from .parse import parse
 from .paths import is_remote
 from .render import (
     AssetNames,
@@ -458,7 +458,7 @@ def _book_css(theme: Theme) -> list[Path]:
 
 
 def _code_css(theme: Theme, chapters: Sequence[Prepared]) -> str:
-    from .markdown import highlight_css
+    from .markdown.highlight import highlight_css
 
     if any(c.parsed.has_code for c in chapters):
         return Markup(highlight_css(theme.options.get("code_style", "friendly")))

@@ -266,7 +266,14 @@ def _memory_ceiling(megabytes: int) -> Iterator[None]:
 
 
 def _config_arguments(parser: argparse.ArgumentParser) -> None:
-    """--severity and --disable: on top of pyproject.toml / pressroom.toml (config.py)."""
+    """--severity, --disable, --markdown: on top of pyproject.toml / pressroom.toml
+    (config.py)."""
+    parser.add_argument(
+        "--markdown",
+        metavar="DIALECT",
+        help="dialect of documents whose frontmatter names none: commonmark (default; GFM "
+        "extensions included) or python-markdown",
+    )
     parser.add_argument(
         "--severity",
         action="append",
@@ -287,7 +294,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     if hasattr(args, "disable"):  # convert, check, fix: read the configuration once
         try:
-            args.settings = load_settings(severity=args.severity, disable=args.disable)
+            args.settings = load_settings(
+                severity=args.severity, disable=args.disable, dialect=args.markdown
+            )
         except ConfigError as exc:
             print(f"pressroom: error: {exc}", file=sys.stderr)
             return 2
@@ -376,6 +385,7 @@ def _convert(args: argparse.Namespace) -> int:
         remote_images=tuple(h for h in args.remote_images.split(",") if h.strip()),
         rules=args.settings.rules,
         max_input_bytes=int(args.max_input_mb * 1024 * 1024),
+        dialect=args.settings.dialect,
     )
 
     def job(path: Path, report: Report) -> None:
@@ -402,7 +412,8 @@ def _check(args: argparse.Namespace) -> int:
     limit = int(args.max_input_mb * 1024 * 1024)
 
     def job(path: Path, report: Report) -> None:
-        loaded = load(path, report, LoadOptions(root=args.root, max_bytes=limit))
+        options = LoadOptions(root=args.root, max_bytes=limit, dialect=args.settings.dialect)
+        loaded = load(path, report, options)
         normalize(loaded, report, args.settings.rules)
 
     status, everything = _each(
@@ -422,7 +433,7 @@ def _fix(args: argparse.Namespace) -> int:
 
     def job(path: Path, report: Report) -> None:
         loaded = Report()  # unfiltered: fixer must know if the frontmatter was ignored
-        before = load(path, loaded, LoadOptions(root=args.root))
+        before = load(path, loaded, LoadOptions(root=args.root, dialect=args.settings.dialect))
         report.extend(loaded)
         article = normalize(before, report, args.settings.rules)
         original = decode(read_bytes(path), path)

@@ -12,7 +12,9 @@ table; a ``pyproject.toml`` without one is passed over)::
     "heading.duplicate" = "error"
     "section.empty" = "off"
 
-``disable`` names normalization rules (``pressroom check --help`` lists them); a severity
+``markdown`` names the dialect of documents whose frontmatter names none: ``commonmark``
+(the default; also ``gfm``) or ``python-markdown`` (also ``mkdocs``). ``disable`` names
+normalization rules (``pressroom check --help`` lists them); a severity
 is ``info``, ``warning``, ``error`` or ``off`` (the diagnostic is not reported; the repair
 still happens). The command line adds to the file: ``--severity CODE=LEVEL`` and
 ``--disable RULE``, both repeatable, the command line winning for the same code.
@@ -30,12 +32,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from . import markdown
 from .diagnostics import Severity
 from .normalize import RULES, Rule
 
 CONFIG_FILE = "pressroom.toml"
 PYPROJECT = "pyproject.toml"
-_KEYS = ("severity", "disable")
+_KEYS = ("severity", "disable", "markdown")
 
 # Codes reported outside the normalization rules (whose codes each ``Rule`` declares):
 # by the loader, the tree stage, books and the PDF writer. Fatal errors are exceptions, not
@@ -49,6 +52,7 @@ OTHER_CODES = frozenset(
         "meta.empty",
         "meta.invalid",
         "meta.lang-invalid",
+        "meta.markdown-invalid",
         "meta.not-mapping",
         "meta.tags",
         "meta.too-large",
@@ -85,6 +89,8 @@ class Settings:
     severity: Mapping[str, Severity | None] = field(default_factory=dict)
     rules: tuple[Rule, ...] = RULES
     source: Path | None = None  # the configuration file read, if any
+    # The Markdown dialect of documents whose frontmatter names none.
+    dialect: str = markdown.DEFAULT
 
 
 def known_codes(rules: Iterable[Rule] = RULES) -> frozenset[str]:
@@ -126,9 +132,11 @@ def load_settings(
     *,
     severity: Sequence[str] = (),
     disable: Sequence[str] = (),
+    dialect: str | None = None,
 ) -> Settings:
     """Settings from the configuration file found from ``start`` (default: the current
-    folder) upwards, then the command line's ``--severity CODE=LEVEL`` and ``--disable``."""
+    folder) upwards, then the command line's ``--severity CODE=LEVEL``, ``--disable`` and
+    ``--markdown``."""
     found = find_config((start or Path.cwd()).resolve())
     source, table = found if found else (None, {})
     where = f"{source}: " if source else ""
@@ -138,11 +146,23 @@ def load_settings(
     levels = dict(_severities(table.get("severity", {}), where))
     levels.update(_severities(_pairs(severity), "--severity: "))
     off = set(_names(table.get("disable", []), where)) | set(_names(disable, "--disable: "))
+    chosen = _dialect(table.get("markdown", markdown.DEFAULT), where)
+    if dialect is not None:
+        chosen = _dialect(dialect, "--markdown: ")
     return Settings(
         severity=levels,
         rules=tuple(rule for rule in RULES if rule.name not in off),
         source=source,
+        dialect=chosen,
     )
+
+
+def _dialect(value: object, where: str) -> str:
+    name = markdown.canonical(value) if isinstance(value, str) else None
+    if name is None:
+        known = ", ".join(sorted(markdown.ALIASES))
+        raise ConfigError(f"{where}unknown Markdown dialect {value!r}; known: {known}")
+    return name
 
 
 def _pairs(items: Sequence[str]) -> dict[str, str]:

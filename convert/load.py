@@ -30,6 +30,7 @@ from typing import Any
 
 import yaml
 
+from . import markdown
 from .assets import ImageRefused, check_image, find_image, relative_ref
 from .diagnostics import Diagnostic, Location, Report, Severity
 from .errors import LoadError
@@ -50,6 +51,8 @@ class LoadOptions:
 
     root: Path | None = None  # content root; default: the file's own folder
     max_bytes: int = MAX_INPUT_BYTES
+    # The Markdown dialect of a document whose frontmatter does not name one.
+    dialect: str = markdown.DEFAULT
 
 
 def load(path: Path, report: Report, options: LoadOptions | None = None) -> Article:
@@ -62,7 +65,33 @@ def load(path: Path, report: Report, options: LoadOptions | None = None) -> Arti
     root = (options.root or path.parent).resolve()
     raw = _parse_frontmatter(fm, diag)
     meta = map_meta(raw, diag, fm.line, path=path, root=root, text=fm.text)
-    return Article(source=path, meta=meta, markdown=fm.body, body_line=fm.body_line, root=root)
+    dialect = _dialect(raw, options.dialect, diag, fm.line + _key_offset(fm.text, "markdown"))
+    return Article(
+        source=path,
+        meta=meta,
+        markdown=fm.body,
+        body_line=fm.body_line,
+        root=root,
+        dialect=dialect,
+    )
+
+
+def _dialect(raw: Mapping[str, Any], default: str, diag: _Reporter, line: int) -> str:
+    """The dialect the frontmatter's ``markdown`` key names (``commonmark``, ``gfm``,
+    ``python-markdown``…), else ``default``. The key stays in the metadata as written."""
+    value = raw.get("markdown")
+    if value is None:
+        return default
+    name = markdown.canonical(value) if isinstance(value, str) else None
+    if name is None:
+        diag(
+            "meta.markdown-invalid",
+            line,
+            f"'markdown: {str(value)[:40]}' names no Markdown dialect Pressroom reads",
+            f"read it as {default} (known: {', '.join(sorted(markdown.DIALECTS))})",
+        )
+        return default
+    return name
 
 
 def read_bytes(path: Path, max_bytes: int = MAX_INPUT_BYTES) -> bytes:

@@ -63,6 +63,8 @@ class Article:
     assets: tuple[Asset, ...] = ()
     # After normalization: the source line of each line of ``markdown`` (repairs move lines).
     line_map: tuple[int, ...] = ()
+    # The Markdown dialect the body is written in ("commonmark" or "python-markdown").
+    dialect: str = "commonmark"
 
     def line_of(self, index: int) -> int:
         """File line of 0-based body line ``index``."""

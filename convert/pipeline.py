@@ -12,12 +12,13 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+from . import markdown
 from .diagnostics import Diagnostic, Location, Report, Severity
 from .errors import StrictError
 from .load import MAX_INPUT_BYTES, LoadOptions, load
-from .markdown import parse
 from .model import Article, Parsed
 from .normalize import RULES, Rule, normalize
+from .parse import parse
 from .remote import RemoteImages
 from .render import build_for, render_document, render_epub
 from .theme import load_theme
@@ -47,11 +48,15 @@ class Options:
     rules: Sequence[Rule] = RULES  # normalization rules to run (config can disable some)
     remote_images: tuple[str, ...] = ()  # hosts whose images are downloaded (off: none)
     max_input_bytes: int = MAX_INPUT_BYTES  # larger sources are refused (load.too-large)
+    dialect: str = markdown.DEFAULT  # of documents whose frontmatter names none
 
 
 def prepare(path: Path, report: Report, options: Options) -> tuple[Article, Parsed]:
     """load → normalize → parse: everything up to, not including, the theme."""
-    article = load(path, report, LoadOptions(root=options.root, max_bytes=options.max_input_bytes))
+    limits = LoadOptions(
+        root=options.root, max_bytes=options.max_input_bytes, dialect=options.dialect
+    )
+    article = load(path, report, limits)
     article = normalize(article, report, options.rules, remote_images=options.remote_images)
     return article, parse(article)
 

@@ -28,7 +28,7 @@ from markupsafe import Markup
 
 from .assets import check_image
 from .diagnostics import Diagnostic, Location, Report, Severity
-from .markdown import highlight_css
+from .markdown.highlight import highlight_css
 from .model import Article, Asset, Heading, Meta, Page, Parsed, Target
 from .paths import is_remote, resolve_local
 from .theme import Theme

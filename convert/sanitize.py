@@ -3,7 +3,8 @@
 Contract: ``clean(html)`` returns HTML that holds only the elements and attributes an
 article legitimately uses: text structure, tables, figures, footnotes, code highlighting
 spans, ``abbr``, ``details``, ids and classes. No scripts, event handlers, ``style``,
-``javascript:``/``file:`` URLs, frames, objects, forms, ``<meta>`` or ``<link>`` survive,
+``javascript:``/``file:`` URLs, frames, objects, forms (an ``input`` stays for task list
+boxes; the tree stage keeps checkboxes only, as characters), ``<meta>`` or ``<link>`` survive,
 and ``rel`` is dropped so ``<a rel="attachment">`` cannot make WeasyPrint embed a file.
 """
 
@@ -18,6 +19,9 @@ _TAGS = {
     "mark", "ol", "p", "pre", "q", "s", "samp", "section", "small", "span", "strong", "sub",
     "summary", "sup", "table", "tbody", "td", "tfoot", "th", "thead", "time", "tr", "u",
     "ul", "var", "wbr",
+    # Task list boxes (``- [x]``); the tree stage turns them into characters and removes
+    # any other kind of input.
+    "input",
 }  # fmt: skip
 
 _COMMON = {"id", "class", "lang", "dir", "title"}
@@ -34,6 +38,7 @@ _ATTRIBUTES = {
     "abbr": _COMMON,
     "details": _COMMON | {"open"},
     "col": _COMMON | {"span"},
+    "input": {"type", "checked", "disabled"},
 }
 
 _SCHEMES = {"http", "https", "mailto"}

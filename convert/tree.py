@@ -22,6 +22,7 @@ import html
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
+from urllib.parse import unquote
 
 import lxml.html
 from lxml import etree
@@ -71,6 +72,7 @@ def prepare(
     except (ValueError, etree.ParserError) as exc:
         raise RenderError(f"the body cannot be parsed as HTML: {exc}", code="render.html") from None
     used = _images(root, images, emit)
+    _checkboxes(root)
     _figures(root)
     _named_anchors(root)
     _links(root, emit, links)
@@ -235,6 +237,25 @@ def _images(
     return tuple(used)
 
 
+# Task list boxes, as text both targets print with the fonts they have.
+_BOXES = {True: "\u2611", False: "\u2610"}  # ☑ ☐
+
+
+def _checkboxes(root: lxml.html.HtmlElement) -> None:
+    """A task list's ``<input type="checkbox">`` becomes a ballot-box character in a
+    ``span.task`` (``task-done`` when checked): a PDF has no form here and a reading system
+    must not offer a box to tick. Any other ``input`` (raw HTML) is removed."""
+    for box in list(root.iter("input")):
+        if (box.get("type") or "").lower() != "checkbox":
+            _replace(box, "")
+            continue
+        checked = box.get("checked") is not None
+        span = lxml.html.Element("span")
+        span.set("class", "task task-done" if checked else "task")
+        span.text = _BOXES[checked]
+        _replace(box, span)
+
+
 def _figures(root: lxml.html.HtmlElement) -> None:
     """A paragraph that holds only an image becomes a figure, captioned by the image's
     title, else its alt text (Pandoc's implicit figures)."""
@@ -281,6 +302,11 @@ def _links(
         href = href.strip()
         if href.startswith("#"):
             if href[1:] in ids:
+                continue
+            if unquote(href[1:]) in ids:
+                # A reader percent-encoded a non-ASCII fragment ("#%D0%BC…" for "#м…"):
+                # the id is written as is, and so is the link to it.
+                a.set("href", "#" + unquote(href[1:]))
                 continue
             emit(
                 "link.fragment",

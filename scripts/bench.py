@@ -32,9 +32,9 @@ sys.path.insert(0, str(ROOT))
 
 from convert.diagnostics import Report  # noqa: E402
 from convert.load import LoadOptions, load  # noqa: E402
-from convert.markdown import parse  # noqa: E402
 from convert.model import Article, Meta  # noqa: E402
 from convert.normalize import normalize  # noqa: E402
+from convert.parse import parse  # noqa: E402
 from convert.pipeline import Options, convert_article  # noqa: E402
 from convert.render import build_for, render_document  # noqa: E402
 from convert.theme import load_theme  # noqa: E402

@@ -14,6 +14,8 @@ from dataclasses import replace
 from pathlib import Path
 
 from ..diagnostics import Report
+from ..errors import ConvertError
+from ..markdown.nesting import refuse_deep
 from ..model import Article
 from . import (
     code_tags,
@@ -29,7 +31,9 @@ from . import (
     images,
     language,
     liquid,
+    portable,
     references,
+    self_closing,
     shapes,
     site_links,
     title,
@@ -44,6 +48,8 @@ RULES: tuple[Rule, ...] = (
     code_tags.RULE,
     # Then comments: commented-out content is not content, no rule should report on it.
     comments.RULE,
+    # XML-style raw HTML (<sup … />) before anything reads the HTML it would swallow.
+    self_closing.RULE,
     # Video embeds before the template rules, which would remove them as unknown tags.
     video.RULE,
     # Liquid/Hugo before wikitext: "{{< … >}}" and "{{ site.x }}" are theirs, the rest of
@@ -91,6 +97,10 @@ RULES: tuple[Rule, ...] = (
     # fragment links must match are computed on the final outline.
     duplicate_headings.SIBLINGS,
     fragments.RULE,
+    # On the final text: constructs other dialects read differently made explicit (blank
+    # lines, indents, markers, attributes). They change nothing CommonMark reads, so no
+    # rule after them needs to see it.
+    portable.RULE,
     # Last of all: detection reads the final text.
     language.RULE,
 )
@@ -110,16 +120,26 @@ def normalize(
     links to them lead somewhere and are kept. Images from ``remote_images`` hosts stay
     (the renderer downloads them once into a cache).
     """
+    # The rules ask the dialect's parser what each line is: a text nested too deeply for it
+    # is refused here, as the parse stage would refuse it.
+    refuse_deep(article)
     ctx = Context(
         path=article.source,
         root=article.root,
         report=report,
         book_sources=book_sources,
         remote_images=remote_images,
+        dialect=article.dialect,
     )
-    doc = doc_from_text(article.markdown, article.body_line, article.meta)
-    for rule in rules:
-        doc = rule.apply(doc, ctx)
+    doc = doc_from_text(article.markdown, article.body_line, article.meta, article.dialect)
+    try:
+        for rule in rules:
+            doc = rule.apply(doc, ctx)
+    except RecursionError:
+        # Nesting the pre-check does not see (inline markup, raw HTML): the same refusal.
+        raise ConvertError(
+            "the text nests too deeply to read", path=article.source, code="markdown.too-deep"
+        ) from None
     return replace(
         article,
         markdown=doc_text(doc),

@@ -14,7 +14,10 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
+from .. import markdown
 from ..diagnostics import Diagnostic, Location, Report, Severity
+from ..markdown.blocks import Blocks
+from ..markdown.tables import Row, code_spans, is_delimiter_row, outside_code, split_row
 from ..model import Meta
 
 
@@ -50,6 +53,8 @@ class Context:
     # Hosts whose remote images stay in the document (``images`` reports them as info);
     # empty: every remote image becomes a link, since nothing is fetched by default.
     remote_images: tuple[str, ...] = ()
+    # The Markdown dialect the document is read in: rules ask it what a line is.
+    dialect: str = markdown.DEFAULT
 
     def emit(
         self,
@@ -71,37 +76,28 @@ class Rule:
     apply: Callable[[Doc, Context], Doc]
 
 
-_FENCE = re.compile(r"^ {0,3}(`{3,}|~{3,})")
+def text_of(lines: Sequence[Line]) -> str:
+    return "\n".join(line.text for line in lines)
 
 
-def mark_code(lines: Iterable[Line]) -> tuple[Line, ...]:
-    """Recompute the ``code`` flag: fenced blocks (``` or ~~~, CommonMark closing rules)."""
-    out: list[Line] = []
-    fence: str | None = None
-    for line in lines:
-        match = _FENCE.match(line.text)
-        if fence is None:
-            if match and not (match[1][0] == "`" and "`" in line.text[match.end() :]):
-                fence = match[1]
-                out.append(replace(line, code=True))
-            else:
-                out.append(replace(line, code=False) if line.code else line)
-        else:
-            closes = (
-                match is not None
-                and match[1][0] == fence[0]
-                and len(match[1]) >= len(fence)
-                and not line.text[match.end() :].strip()
-            )
-            out.append(replace(line, code=True))
-            if closes:
-                fence = None
-    return tuple(out)
+def blocks_of(lines: Sequence[Line], dialect: str) -> Blocks:
+    """What ``dialect`` reads each of ``lines`` as (cached by text in the dialect)."""
+    return markdown.dialect(dialect).blocks(text_of(lines))
 
 
-def doc_from_text(markdown: str, body_line: int, meta: Meta) -> Doc:
-    lines = (Line(text, body_line + i) for i, text in enumerate(markdown.split("\n")))
-    return Doc(mark_code(lines), meta)
+def mark_code(lines: Iterable[Line], dialect: str) -> tuple[Line, ...]:
+    """Recompute the ``code`` flag: fenced and indented code, as ``dialect`` reads it."""
+    lines = tuple(lines)
+    found = blocks_of(lines, dialect)
+    return tuple(
+        line if line.code == found.code(i) else replace(line, code=found.code(i))
+        for i, line in enumerate(lines)
+    )
+
+
+def doc_from_text(text: str, body_line: int, meta: Meta, dialect: str = markdown.DEFAULT) -> Doc:
+    lines = (Line(line, body_line + i) for i, line in enumerate(text.split("\n")))
+    return Doc(mark_code(lines, dialect), meta)
 
 
 def doc_text(doc: Doc) -> str:
@@ -119,18 +115,6 @@ def heading_of(line: Line) -> tuple[int, str] | None:
     if not match:
         return None
     return len(match[1]), (match[2] or "").strip()
-
-
-_CODE_SPAN = re.compile(r"(`+)(?:.+?)\1", re.DOTALL)
-
-
-def code_spans(text: str) -> Sequence[tuple[int, int]]:
-    """Start/end offsets of inline code spans in ``text``."""
-    return [m.span() for m in _CODE_SPAN.finditer(text)]
-
-
-def outside_code(text: str, pos: int, spans: Sequence[tuple[int, int]]) -> bool:
-    return not any(start <= pos < end for start, end in spans)
 
 
 def plural(n: int, word: str) -> str:
@@ -157,88 +141,18 @@ def sub_outside_code(
 
 
 # ---------------------------------------------------------------------------------------
-# Tables, split the way Python-Markdown's tables extension splits them (used by the rules
-# that repair cells: debris, shapes).
-
-_PIPE = re.compile(r"\|")
-_DELIMITER_CELL = re.compile(r"^\s*:?-+:?\s*$")
+# Tables: where the dialect reads them, and their rows split into cells (the rules that
+# repair cells: debris, shapes).
 
 
-def _separators(text: str) -> list[int]:
-    """Offsets of the ``|`` that separate cells: not backslash-escaped, not in code."""
-    spans = code_spans(text)
-    found: list[int] = []
-    for match in _PIPE.finditer(text):
-        pos = match.start()
-        slashes = len(text[:pos]) - len(text[:pos].rstrip("\\"))
-        if slashes % 2 == 0 and outside_code(text, pos, spans):
-            found.append(pos)
-    return found
+def table_blocks(lines: Sequence[Line], dialect: str) -> tuple[tuple[int, int], ...]:
+    """``(header, end)`` index ranges of the pipe tables ``dialect`` renders."""
+    return blocks_of(lines, dialect).tables
 
 
-@dataclass(frozen=True, slots=True)
-class Row:
-    """One table row: its cells with their own spacing, and whether it has border pipes."""
-
-    indent: str
-    left: bool
-    cells: tuple[str, ...]
-    right: bool
-
-    def text(self) -> str:
-        inner = "|".join(self.cells)
-        return f"{self.indent}{'|' if self.left else ''}{inner}{'|' if self.right else ''}"
-
-
-def split_row(text: str) -> Row:
-    """``| a | b |`` → ``Row("", True, (" a ", " b "), True)``."""
-    body = text.rstrip()
-    indent = body[: len(body) - len(body.lstrip())]
-    body = body.lstrip()
-    pipes = _separators(body)
-    left = bool(pipes) and pipes[0] == 0
-    right = bool(pipes) and pipes[-1] == len(body) - 1 and (len(pipes) > 1 or not left)
-    inner = pipes[1 if left else 0 : len(pipes) - 1 if right else len(pipes)]
-    bounds = [1 if left else 0, *(p + 1 for p in inner)]
-    ends = [*inner, len(body) - 1 if right else len(body)]
-    return Row(indent, left, tuple(body[a:b] for a, b in zip(bounds, ends, strict=True)), right)
-
-
-def is_delimiter_row(row: Row) -> bool:
-    return all(_DELIMITER_CELL.match(cell) for cell in row.cells)
-
-
-def table_blocks(lines: Sequence[Line]) -> list[tuple[int, int]]:
-    """``(header, end)`` index ranges of the pipe tables Python-Markdown will render.
-
-    A table is a header row with pipes, then a delimiter row with as many cells, then
-    rows up to the first blank or code line; it must start a block (after a blank line, a
-    heading or the start), as in Python-Markdown, where a table right under a paragraph
-    line is part of that paragraph.
-    """
-    found: list[tuple[int, int]] = []
-    i = 0
-    n = len(lines)
-    while i + 1 < n:
-        line, below = lines[i], lines[i + 1]
-        starts_block = i == 0 or not lines[i - 1].text.strip() or heading_of(lines[i - 1])
-        if line.code or below.code or "|" not in line.text or not starts_block:
-            i += 1
-            continue
-        header, delimiter = split_row(line.text), split_row(below.text)
-        usable = len(header.cells) > 1 or (header.left or header.right)
-        if not (usable and len(delimiter.cells) == len(header.cells)):
-            i += 1
-            continue
-        if not is_delimiter_row(delimiter) or "-" not in below.text:
-            i += 1
-            continue
-        end = i + 2
-        while end < n and not lines[end].code and lines[end].text.strip():
-            end += 1
-        found.append((i, end))
-        i = end
-    return found
+def row_of(text: str, dialect: str) -> Row:
+    """A table row split into cells the way ``dialect`` splits it."""
+    return split_row(text, code_protects=dialect == "python-markdown")
 
 
 # ---------------------------------------------------------------------------------------
@@ -356,4 +270,33 @@ def rewrite_runs(doc: Doc, find: Callable[[Run], Sequence[Edit]], ctx: Context) 
         else:
             run.append(line)
     flush()
-    return mark_code(out)
+    return mark_code(out, ctx.dialect)
+
+
+__all__ = [
+    "Blocks",
+    "Context",
+    "Doc",
+    "Edit",
+    "Line",
+    "Row",
+    "Rule",
+    "Run",
+    "Severity",
+    "blocks_of",
+    "code_spans",
+    "doc_from_text",
+    "doc_text",
+    "heading_of",
+    "is_delimiter_row",
+    "mark_code",
+    "outside_code",
+    "plural",
+    "rewrite_runs",
+    "row_of",
+    "splice",
+    "split_row",
+    "sub_outside_code",
+    "table_blocks",
+    "text_of",
+]

@@ -178,7 +178,7 @@ def apply(doc: Doc, ctx: Context) -> Doc:
     if not any("{%" in line.text or "{{" in line.text for line in doc.lines if not line.code):
         return doc
     lines = _fences(_raw(list(doc.lines), ctx), ctx)
-    return Doc(mark_code(lines), doc.meta)
+    return Doc(mark_code(lines, ctx.dialect), doc.meta)
 
 
 RULE = Rule("code_tags", ("markup.code-tag",), apply)

@@ -8,12 +8,15 @@ lines inside a list or paragraph can leave its text visible in some renderers.
 
 Fix: remove the comment; lines it occupied alone disappear (so a list around a
 commented-out item stays one list), text beside it stays. ``pressroom fix`` shows the
-result. An unclosed ``<!--`` is left alone, and so is one begun inside a paragraph whose
-``-->`` lies beyond that paragraph's end: what follows may be real text.
+result. An unclosed ``<!--`` is left as text, and so is one begun inside a paragraph whose
+``-->`` lies beyond that paragraph's end: what follows may be real text. At the start of a
+line an unclosed one would open an HTML block that a CommonMark reader hides to the end of
+the document: its ``<`` is escaped (``markup.comment-unclosed``, warning).
 
 Runs first: commented-out content is not content, and no other rule should report on it.
 
-Codes: ``markup.comment`` (info): the comment never showed, so nothing visible changed.
+Codes: ``markup.comment`` (info): the comment never showed, so nothing visible changed;
+``markup.comment-unclosed`` (warning).
 """
 
 from __future__ import annotations
@@ -48,7 +51,19 @@ def _comments(run: Run, ctx: Context) -> list[Edit]:
             if close != -1 and close < pos + len(_OPEN):
                 close = text.find(_CLOSE, pos + len(_OPEN))
             if close == -1:
-                break  # unclosed: leave it, and everything after it
+                # Unclosed: what follows may be real text. At the start of a line it would
+                # open an HTML block that hides the rest of the document from a CommonMark
+                # reader: escaped, it shows as the text it is.
+                line_start = text.rfind("\n", 0, pos) + 1
+                if not text[line_start:pos].strip(" "):
+                    edits.append(Edit(pos, pos, "\\"))
+                    ctx.emit(
+                        "markup.comment-unclosed",
+                        run.origin(pos),
+                        "an HTML comment that never closes would hide the rest of the document",
+                        "escaped its '<' so it shows as text, with everything after it",
+                    )
+                break
             end = close + len(_CLOSE)
         line_start = text.rfind("\n", 0, pos) + 1
         next_blank = bisect_left(blanks, pos)
@@ -84,4 +99,4 @@ def apply(doc: Doc, ctx: Context) -> Doc:
     return Doc(rewrite_runs(doc, lambda run: _comments(run, ctx), ctx), doc.meta)
 
 
-RULE = Rule("comments", ("markup.comment",), apply)
+RULE = Rule("comments", ("markup.comment", "markup.comment-unclosed"), apply)

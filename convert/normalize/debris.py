@@ -45,7 +45,7 @@ from .base import (
     Rule,
     heading_of,
     plural,
-    split_row,
+    row_of,
     sub_outside_code,
     table_blocks,
 )
@@ -104,8 +104,8 @@ def _whole_lines(doc: Doc, ctx: Context) -> list[Line]:
 
 def _cells(lines: list[Line], ctx: Context) -> None:
     """Empty the debris cells of every table, in place."""
-    for start, end in table_blocks(lines):
-        rows = {i: split_row(lines[i].text) for i in range(start, end) if i != start + 1}
+    for start, end in table_blocks(lines, ctx.dialect):
+        rows = {i: row_of(lines[i].text, ctx.dialect) for i in range(start, end) if i != start + 1}
         objects = any(_CELL_OBJECT.match(c) for row in rows.values() for c in row.cells)
         emptied = 0
         for i, row in rows.items():

@@ -55,7 +55,7 @@ RULE = Rule("duplicate_headings", ("heading.duplicate",), apply)
 
 def siblings(doc: Doc, ctx: Context) -> Doc:
     """Report each heading that repeats the text of an earlier sibling (changes nothing)."""
-    found = anchors(doc)
+    found = anchors(doc, ctx.dialect)
     open_: list[tuple[int, int]] = []  # (level, index) of the headings enclosing this one
     seen: dict[tuple[int, int, str], int] = {}  # (parent, level, text) → first line index
     for heading in found.headings:

@@ -23,8 +23,11 @@ Definitions are merged or converted only at the top level (up to three spaces in
 block quotes or lists still count as defined. Fenced code, inline code and raw HTML blocks
 are never touched.
 
+- a defined label with spaces (``[^my note]``, fine in Python-Markdown, text in CommonMark
+  and GFM) is renamed with hyphens, calls and definition alike (``footnote.label``, info).
+
 Codes: ``footnote.undefined``, ``footnote.duplicate``, ``footnote.unused`` (warnings),
-``footnote.label-resolved`` (info).
+``footnote.label-resolved``, ``footnote.label`` (info).
 """
 
 from __future__ import annotations
@@ -34,16 +37,9 @@ from collections import Counter
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
-from .base import Context, Doc, Line, Rule, Severity, mark_code
-from .syntax import (
-    Patch,
-    apply_edits,
-    label_key,
-    mask,
-    raw_html,
-    starts_definition,
-    starts_raw_block,
-)
+from ..markdown.pyblocks import starts_raw_block
+from .base import Context, Doc, Line, Rule, Severity, blocks_of, mark_code
+from .syntax import Patch, apply_edits, label_key, mask, starts_definition
 
 # A top-level definition (what the parser's FootnoteBlockProcessor matches), and any
 # definition at all (in a block quote or list item too) for "is this label defined".
@@ -153,8 +149,9 @@ def _same(a: Sequence[Line], b: Sequence[Line]) -> bool:
 
 def apply(doc: Doc, ctx: Context) -> Doc:
     lines = list(doc.lines)
-    raw = raw_html(lines)
-    readable = [i for i, line in enumerate(lines) if not line.code and not raw[i]]
+    found = blocks_of(lines, ctx.dialect)
+    readable = [i for i, line in enumerate(lines) if not line.code and not found.html(i)]
+    _spaced_labels(lines, readable, ctx)
 
     # Every definition (its label), and the top-level ones with their extent.
     labels: dict[str, None] = {}  # in definition order
@@ -204,7 +201,57 @@ def apply(doc: Doc, ctx: Context) -> Doc:
             out.append(line)
         out.extend(after.get(i, ()))
     # A converted note's lines move one indent level out: a fence in it is a fence now.
-    return Doc(mark_code(out), doc.meta)
+    return Doc(mark_code(out, ctx.dialect), doc.meta)
+
+
+_SPACE = re.compile(r"\s+")
+
+
+def _spaced_labels(lines: list[Line], readable: Sequence[int], ctx: Context) -> None:
+    """A defined label with spaces (``[^my note]``): Python-Markdown accepts it, CommonMark
+    and GFM readers do not (the call and the definition print as text). It is renamed with
+    hyphens everywhere it is used (editing ``lines``), so every reader finds the note."""
+    spaced: dict[str, str] = {}
+    taken: set[str] = set()
+    for i in readable:
+        if (match := _ANY_DEF.match(lines[i].text)) is not None:
+            label = match["label"]
+            taken.add(label)
+            if _SPACE.search(label.strip()) and label not in spaced:
+                spaced[label] = ""
+    if not spaced:
+        return
+    for label in spaced:
+        base = _SPACE.sub("-", label.strip())
+        new, n = base, 1
+        while new in taken:
+            n += 1
+            new = f"{base}-{n}"
+        taken.add(new)
+        spaced[label] = new
+    first: dict[str, int] = {}
+    for i in readable:
+        text = lines[i].text
+        if "[^" not in text:
+            continue
+        masked = mask(text)
+        edits = [
+            (call.start("label"), call.end("label"), spaced[label])
+            for call in _CALL.finditer(masked)
+            if (label := text[call.start("label") : call.end("label")]) in spaced
+        ]
+        for start, end, _ in edits:
+            first.setdefault(text[start:end], lines[i].origin)
+        if edits:
+            lines[i] = Line(apply_edits(text, edits), lines[i].origin, lines[i].code)
+    for label, new in spaced.items():
+        ctx.emit(
+            "footnote.label",
+            first.get(label),
+            f"footnote label [^{label}] has spaces, which CommonMark and GFM readers do not accept",
+            f"renamed it [^{new}]",
+            Severity.INFO,
+        )
 
 
 def _resolve_calls(
@@ -400,6 +447,12 @@ def _removal(text: str, start: int, end: int) -> Patch:
 
 RULE = Rule(
     "footnotes",
-    ("footnote.undefined", "footnote.duplicate", "footnote.unused", "footnote.label-resolved"),
+    (
+        "footnote.undefined",
+        "footnote.duplicate",
+        "footnote.unused",
+        "footnote.label-resolved",
+        "footnote.label",
+    ),
     apply,
 )

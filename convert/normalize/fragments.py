@@ -42,6 +42,7 @@ class Resolver:
 
     def __init__(self, found: Anchors) -> None:
         self.ids = found.ids
+        self._aliases = found.aliases
         heading_ids = [h.id for h in found.headings]
         # Headings first, in document order, then the other targets sorted: a stable choice
         # when two ids look alike.
@@ -61,6 +62,8 @@ class Resolver:
         for candidate in (fragment, decoded):
             if candidate in self.ids:
                 return candidate
+            if candidate in self._aliases:
+                return self._aliases[candidate]
         spaced = decoded.replace("_", " ")
         for candidate in (decoded, spaced):
             slug = slugify(candidate)
@@ -85,7 +88,7 @@ def apply(doc: Doc, ctx: Context) -> Doc:
         if not dest.startswith("#"):
             return dest
         if resolver is None:  # most documents have no fragment links: compute ids lazily
-            resolver = Resolver(anchors(doc))
+            resolver = Resolver(anchors(doc, ctx.dialect))
         if dest[1:] in resolver.ids:
             return dest
         found = resolver.resolve(dest[1:])
@@ -108,7 +111,7 @@ def apply(doc: Doc, ctx: Context) -> Doc:
                 Severity.INFO,
             )
 
-    return retarget(doc, judge, changed)
+    return retarget(doc, judge, changed, ctx.dialect)
 
 
 RULE = Rule("fragments", ("link.fragment", "link.fragment-resolved"), apply)

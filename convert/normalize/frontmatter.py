@@ -187,9 +187,26 @@ def _unlisted(text: str) -> str:
     return ", ".join(item.strip() for item in items if item.strip()) if items else text
 
 
+# "undefined", "null", "NaN" or "[object Object]" an exporter put before or after a value,
+# set off by a separator or a sentence end ("Konotop | undefined", "A summary. undefined");
+# the same words inside a phrase ("behaviour is undefined") are real text.
+_TOKEN = r"(?:undefined|null|NaN|\[object Object\])"
+_TRAILING_TOKEN = re.compile(rf"(?:(?<=[.!?…])|\s*[|·,;:—–-])\s*{_TOKEN}\s*$")
+_LEADING_TOKEN = re.compile(rf"^\s*{_TOKEN}\s*[|·,;:—–-]\s*")
+
+
+def _edge_debris(text: str) -> str:
+    """``text`` without debris tokens at its edges (see ``_TRAILING_TOKEN``)."""
+    previous = None
+    while previous != text:
+        previous = text
+        text = _LEADING_TOKEN.sub("", _TRAILING_TOKEN.sub("", text)).strip()
+    return text
+
+
 def _clean_title(title: str) -> str:
     text = _GLUED_OBJECT.sub("", _unlisted(title))
-    text = _unquote(_plain(text))
+    text = _edge_debris(_unquote(_plain(text)))
     return "" if _is_nothing(text) else text
 
 
@@ -292,6 +309,19 @@ def _apply_description(doc: Doc, ctx: Context) -> Doc:
     given = meta.description
     if not given:
         return doc
+    # Tokens an exporter put before or after it ("… in 2022. undefined"); between words a
+    # lone "[object Object]" may be what the article is about, and stays.
+    debris = _edge_debris(given)
+    if debris != given and debris and _description_junk(debris) is None:
+        ctx.emit(
+            "meta.description",
+            None,
+            f"the description holds exporter debris: {given[:80]!r}",
+            f"removed it: {debris[:60]!r}",
+        )
+        meta = replace(meta, description=debris)
+        doc = Doc(doc.lines, meta)
+        given = debris
     why = _description_junk(given)
     if why is None:
         clean = _plain(_unlisted(given))
@@ -387,7 +417,7 @@ def _apply_authors(doc: Doc, ctx: Context) -> Doc:
     names: dict[str, str] = {}
     for raw in authors:
         for name in _listed(raw) or [raw]:
-            text = _unquote(_plain(_GLUED_OBJECT.sub("", name)))
+            text = _edge_debris(_unquote(_plain(_GLUED_OBJECT.sub("", name))))
             if _is_nothing(text) or _OBJECT in text or _TEMPLATE.search(text):
                 continue
             names.setdefault(text.casefold(), text)

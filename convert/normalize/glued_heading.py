@@ -60,7 +60,7 @@ def _split(line: Line, ctx: Context) -> list[Line]:
 
 def apply(doc: Doc, ctx: Context) -> Doc:
     lines = [part for line in doc.lines for part in _split(line, ctx)]
-    return Doc(mark_code(lines), doc.meta)
+    return Doc(mark_code(lines, ctx.dialect), doc.meta)
 
 
 RULE = Rule("glued_heading", ("heading.glued",), apply)

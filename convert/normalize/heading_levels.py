@@ -13,10 +13,9 @@ Setext headings (``Title`` over ``=====`` or ``-----``) count as levels 1 and 2;
 level changes is rewritten as an ATX heading. Run after the ``title`` rule, which has
 already taken a leading ``# Title`` out of the body.
 
-Python-Markdown only reads a Setext heading when its text line starts a block (after a
-blank line or another heading); ``---`` after a blank line is a thematic break, and a
-paragraph line over ``---`` in the middle of a paragraph is text plus a rule. Lines that
-look like lists, quotes, tables or HTML are never taken as Setext text.
+Which lines are headings the dialect says (``convert.markdown``): CommonMark takes every
+line of a paragraph over ``---``/``===`` as the heading's text; Python-Markdown only a line
+that starts a block.
 
 Codes: ``heading.levels`` (warning), once per document: what was wrong, then how many
 headings moved from which level to which.
@@ -29,50 +28,29 @@ from collections import Counter
 from dataclasses import dataclass
 from itertools import pairwise
 
-from .base import Context, Doc, Line, Rule, heading_of, plural
+from .base import Context, Doc, Line, Rule, blocks_of, plural
 
-_ATX = re.compile(r"^( {0,3})(#{1,6})(?=[ \t]|$)")
-_UNDERLINE = re.compile(r"^(=+|-+)[ \t]*$")
-# Text lines Python-Markdown would read as something else first, or that are too odd to
-# call a heading: indented code, quotes, tables, HTML, list items, footnotes, ATX.
-_NOT_SETEXT_TEXT = re.compile(r"^(?: {4}|\t| {0,3}(?:[>|<#%]|[-*+]\s|\d+[.)]\s|\[\^))")
+# The "#" run of an ATX heading, after any block quote or list markers in front of it.
+_ATX = re.compile(r"^((?:[ ]{0,3}>[ ]?|[ ]{0,3}(?:[*+-]|\d+[.)])[ ]+)*[ ]{0,3})(#{1,6})")
 MAX_LEVEL = 6
 
 
 @dataclass(frozen=True, slots=True)
 class _Heading:
-    index: int  # of the heading line (the text line of a Setext heading)
+    index: int  # of the heading line (the first text line of a setext heading)
     level: int
     setext: bool = False
+    end: int = 0  # one past the underline of a setext heading
 
 
-def _headings(lines: tuple[Line, ...]) -> list[_Heading]:
-    """ATX and Setext headings outside code, in order."""
-    found: list[_Heading] = []
-    boundary = True  # the next line starts a block (start, after a blank line or a heading)
-    i = 0
-    while i < len(lines):
-        line = lines[i]
-        if (atx := heading_of(line)) is not None:
-            found.append(_Heading(i, atx[0]))
-            boundary = True
-        elif (
-            boundary
-            and i + 1 < len(lines)
-            and not line.code
-            and not lines[i + 1].code
-            and line.text.strip()
-            and not _NOT_SETEXT_TEXT.match(line.text)
-            and (under := _UNDERLINE.match(lines[i + 1].text))
-        ):
-            found.append(_Heading(i, 1 if under[1][0] == "=" else 2, setext=True))
-            i += 2
-            boundary = True
-            continue
-        else:
-            boundary = not line.text.strip() and not line.code
-        i += 1
-    return found
+def _headings(doc: Doc, dialect: str) -> list[_Heading]:
+    """The headings of the outline as the dialect reads them, ATX and setext, in order
+    (a heading quoted in a block quote is not a section of this document)."""
+    return [
+        _Heading(h.start, h.level, h.setext, h.end)
+        for h in blocks_of(doc.lines, dialect).headings
+        if not h.quoted and (h.setext or _ATX.match(doc.lines[h.start].text))
+    ]
 
 
 def _outline_levels(headings: list[_Heading]) -> list[int]:
@@ -112,15 +90,17 @@ def _rewrite(line: Line, level: int) -> Line:
     return Line(_ATX.sub(lambda m: m[1] + "#" * level, line.text, count=1), line.origin)
 
 
-def _atx_from_setext(line: Line, level: int) -> Line:
-    text = line.text.strip()
+def _atx_from_setext(lines: list[Line], heading: _Heading, level: int) -> Line:
+    """One ATX line for a setext heading (CommonMark lets its text run over several lines)."""
+    line = lines[heading.index]
+    text = " ".join(lines[i].text.strip() for i in range(heading.index, heading.end - 1))
     # A text that ends in "#" would lose it as a closing sequence: close it explicitly.
     closing = " " + "#" * level if text.endswith("#") else ""
     return Line(f"{'#' * level} {text}{closing}", line.origin)
 
 
 def apply(doc: Doc, ctx: Context) -> Doc:
-    headings = _headings(doc.lines)
+    headings = _headings(doc, ctx.dialect)
     if not headings:
         return doc
     levels = _outline_levels(headings)
@@ -136,9 +116,10 @@ def apply(doc: Doc, ctx: Context) -> Doc:
         line = lines[heading.index]
         if heading.setext:
             setext += 1
-            lines[heading.index] = _atx_from_setext(line, new)
-            drop.add(heading.index + 1)
-            ctx.removed.add(lines[heading.index + 1].origin)
+            lines[heading.index] = _atx_from_setext(lines, heading, new)
+            for i in range(heading.index + 1, heading.end):
+                drop.add(i)
+                ctx.removed.add(lines[i].origin)
         else:
             lines[heading.index] = _rewrite(line, new)
     shifts = ", ".join(f"{'#' * a} → {'#' * b} ×{n}" for (a, b), n in moves.items())

@@ -1,9 +1,10 @@
 """Template-engine tags left in the Markdown: Liquid (Jekyll), Nunjucks (Hexo, Eleventy) and
 Hugo shortcodes.
 
-Defect: ``{% tag … %}``, ``{{< shortcode … >}}``, ``{{% shortcode … %}}`` and Liquid
-output ``{{ expression }}`` are instructions to a site generator; outside it they print as
-literal text (or, in a link target, break the link).
+Defect: ``{% tag … %}``, ``{{< shortcode … >}}``, ``{{% shortcode … %}}``, Mustache and
+Handlebars sections (``{{#if x}}`` … ``{{/if}}``, a closing ``{{/video}}`` left after its
+embed) and Liquid output ``{{ expression }}`` are instructions to a site generator;
+outside it they print as literal text (or, in a link target, break the link).
 
 Fix, by tag (a tag and its end tag are paired, ``{% note %}`` … ``{% endnote %}``,
 ``{{< notice >}}`` … ``{{< /notice >}}``; the text between them is always kept):
@@ -47,7 +48,9 @@ _TOKEN = re.compile(
     r"(?<!\\)\{%-?\s*(?P<lname>[A-Za-z_][\w-]*)(?P<largs>(?:[^%{\n]|%(?!\})|\{(?!%)){0,1000}?)\s*-?%\}"
     r"|(?<!\\)\{\{(?P<hd>[<%])\s*(?P<hclose>/)?\s*(?P<hname>[A-Za-z_][\w./-]*)"
     r"(?P<hargs>(?:[^{\n]|\{(?!\{)){0,1000}?)\s*/?[>%]\}\}"
-    r"|(?<!\\)\{\{(?![{<%#])(?P<expr>[^{}\n]{0,1000})\}\}"
+    r"|(?<!\\)\{\{(?![{<%#/])(?P<expr>[^{}\n]{0,1000})\}\}"
+    # Mustache/Handlebars sections: {{#name args}} … {{/name}} (not wiki {{#invoke:…}}).
+    r"|(?<!\\)\{\{(?P<md>[#/])(?P<mname>[A-Za-z_][\w-]*)(?P<margs>\s[^{}\n]{0,1000})?\}\}"
 )
 _EXPRESSION = re.compile(
     r"""^\s*(?P<value>"[^"]*"|'[^']*'|\.?[A-Za-z_][\w-]*(?:\.[A-Za-z_][\w-]*|\[[^\]]*\])*)"""
@@ -159,6 +162,8 @@ def _tokens(run: Run, title: str) -> list[_Tag]:
                 name, args = m["lname"].casefold(), m["largs"]
                 closing = name.startswith("end") and len(name) > 3
                 name = name[3:] if closing else name
+            elif m["mname"]:
+                name, args, closing = m["mname"].casefold(), m["margs"] or "", m["md"] == "/"
             else:
                 name, args, closing = m["hname"].casefold(), m["hargs"], bool(m["hclose"])
             tags.append(_Tag(start, end, index, name, args.strip(), closing, alone, m[0]))
@@ -323,7 +328,7 @@ def apply(doc: Doc, ctx: Context) -> Doc:
         return doc
     _pair(tags)
     lines = splice(run, _edits(run, tags, ctx), ctx)
-    return Doc(mark_code(lines), doc.meta)
+    return Doc(mark_code(lines, ctx.dialect), doc.meta)
 
 
 RULE = Rule("liquid", ("markup.liquid",), apply)

@@ -79,21 +79,22 @@ def _glued(text: str, link: Link) -> bool:
 class _Headings:
     """Heading text → id, computed only when an undefined reference needs it."""
 
-    def __init__(self, doc: Doc) -> None:
+    def __init__(self, doc: Doc, dialect: str) -> None:
         self._doc = doc
+        self._dialect = dialect
         self._map: dict[str, tuple[str, str]] | None = None
 
     def get(self, label: str) -> tuple[str, str] | None:
         if self._map is None:
             self._map = {}
-            for heading in anchors(self._doc).headings:
+            for heading in anchors(self._doc, self._dialect).headings:
                 self._map.setdefault(label_key(heading.text), (heading.text, heading.id))
         return self._map.get(label_key(label))
 
 
 def apply(doc: Doc, ctx: Context) -> Doc:
     lines = list(doc.lines)
-    readable = list(scanned(doc))
+    readable = list(scanned(doc, ctx.dialect))
 
     # Definitions: the parser's keys, CommonMark's keys, and labels it could never match.
     defined: set[str] = set()
@@ -121,7 +122,7 @@ def apply(doc: Doc, ctx: Context) -> Doc:
         folded.setdefault(label_key(label), label)
         first_line.setdefault(key, (line, label))
     numbered = any(_NUMERIC.fullmatch(key) for key in defined)
-    headings = _Headings(doc)
+    headings = _Headings(doc, ctx.dialect)
     used: set[str] = set()
 
     for i, line in readable:

@@ -35,6 +35,7 @@ import re
 from collections import Counter
 from dataclasses import replace
 
+from ..markdown.tables import escape_code_pipes
 from .base import (
     Context,
     Doc,
@@ -46,6 +47,7 @@ from .base import (
     is_delimiter_row,
     mark_code,
     plural,
+    row_of,
     split_row,
     table_blocks,
 )
@@ -70,7 +72,7 @@ def _delimiters(lines: list[Line], ctx: Context) -> None:
             continue
         if i and lines[i - 1].text.strip() and not heading_of(lines[i - 1]):
             continue  # not at the start of a block: a paragraph line, not a header
-        header, delimiter = split_row(line.text), split_row(below.text)
+        header, delimiter = row_of(line.text, ctx.dialect), row_of(below.text, ctx.dialect)
         if not is_delimiter_row(delimiter) or "-" not in below.text:
             continue
         want, have = len(header.cells), len(delimiter.cells)
@@ -91,9 +93,10 @@ def _delimiters(lines: list[Line], ctx: Context) -> None:
 def _tables(lines: list[Line], ctx: Context) -> None:
     """Repair the tables of ``lines`` in place."""
     _delimiters(lines, ctx)
-    for start, end in table_blocks(lines):
-        header, delimiter = split_row(lines[start].text), split_row(lines[start + 1].text)
-        rows = {i: split_row(lines[i].text) for i in range(start + 2, end)}
+    for start, end in table_blocks(lines, ctx.dialect):
+        header = row_of(lines[start].text, ctx.dialect)
+        delimiter = row_of(lines[start + 1].text, ctx.dialect)
+        rows = {i: row_of(lines[i].text, ctx.dialect) for i in range(start + 2, end)}
         width = len(header.cells)
         if not header.left and any(row.left for row in rows.values()):
             header, delimiter = _with_left(header), _with_left(delimiter)
@@ -106,6 +109,7 @@ def _tables(lines: list[Line], ctx: Context) -> None:
                 "added the '|' to the header",
             )
         wide = {i: row for i, row in rows.items() if len(row.cells) > width}
+        wide = _code_pipes(lines, wide, width, ctx)
         if not wide:
             continue
         fitting = sum(len(row.cells) == width for row in rows.values())
@@ -141,6 +145,28 @@ def _tables(lines: list[Line], ctx: Context) -> None:
             "the extra cells would be dropped",
             "joined them into the last cell, their '|' kept as text",
         )
+
+
+def _code_pipes(
+    lines: list[Line], wide: dict[int, Row], width: int, ctx: Context
+) -> dict[int, Row]:
+    """Rows that are wide only because a code span holds a ``|`` (GFM splits cells there,
+    Python-Markdown does not): the pipe is escaped, the row has its width again. Returns the
+    rows still too wide."""
+    if ctx.dialect == "python-markdown":
+        return wide
+    fixed = [i for i in wide if len(split_row(lines[i].text, code_protects=True).cells) == width]
+    for i in fixed:
+        lines[i] = Line(escape_code_pipes(lines[i].text), lines[i].origin)
+    if fixed:
+        ctx.emit(
+            "table.cells",
+            lines[fixed[0]].origin,
+            f"a '|' inside code splits the cell in {plural(len(fixed), 'table row')} (GFM reads "
+            "it as a cell border)",
+            "escaped it as \\|",
+        )
+    return {i: row for i, row in wide.items() if i not in fixed}
 
 
 def _container_open(match: re.Match[str]) -> tuple[str, str]:
@@ -192,6 +218,11 @@ def _containers(lines: list[Line], ctx: Context) -> list[Line]:
             )
         elif i in closers:
             out += [Line("", line.origin), Line("</aside>", line.origin)]
+            # A CommonMark HTML block runs to the next blank line: text right under the
+            # closing tag would be read as raw HTML.
+            following = i + 1 < len(lines) and lines[i + 1].text.strip()
+            if following and i + 1 not in closers:
+                out.append(Line("", line.origin))
         else:
             out.append(line)
     return out
@@ -202,7 +233,7 @@ def apply(doc: Doc, ctx: Context) -> Doc:
     _tables(lines, ctx)
     if any(line.text.startswith(":::") for line in lines if not line.code):
         lines = _containers(lines, ctx)
-    return Doc(mark_code(lines), doc.meta)
+    return Doc(mark_code(lines, ctx.dialect), doc.meta)
 
 
 RULE = Rule("shapes", ("table.cells", "markup.container"), apply)

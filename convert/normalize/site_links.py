@@ -124,7 +124,7 @@ def apply(doc: Doc, ctx: Context) -> Doc:
             "kept the link text only",
         )
 
-    return retarget(doc, judge, changed)
+    return retarget(doc, judge, changed, ctx.dialect)
 
 
 RULE = Rule("site_links", ("link.unresolved", "link.absolutized"), apply)

@@ -1,11 +1,11 @@
-"""Markdown syntax as Python-Markdown will read it, for the rules that must agree with the parser.
+"""Inline Markdown syntax on source lines, for the rules that must agree with the parser.
 
-The link rules (``references``, ``fragments``, ``site_links``), ``footnotes`` and ``anchors``
-all need to know where links, reference definitions and raw HTML blocks are in the source
-lines. They share these scanners so that they agree with each other, and each scanner says
-where it simplifies Python-Markdown. Everything here works one line at a time (a link split
-over two lines is not seen; the tree stage's safety net catches those) and in time linear
-in the length of the line.
+The link rules (``references``, ``fragments``, ``site_links``) and ``footnotes`` need to
+know where links and reference definitions are in the source lines; which lines are read as
+Markdown at all (not code, not raw HTML) they ask the dialect's block map. They share these
+scanners so that they agree with each other, and each scanner says where it simplifies.
+Everything here works one line at a time (a link split over two lines is not seen; the
+tree stage's safety net catches those) and in time linear in the length of the line.
 
 Nothing here emits diagnostics or changes a ``Doc``: the helpers find, the rules decide.
 """
@@ -17,94 +17,7 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from typing import Literal
 
-from .base import Doc, Line, code_spans, plural
-
-# Python-Markdown's block-level tags: a line that starts with one opens a raw HTML block that
-# is passed through unparsed (no headings, links or footnotes inside) until the tag closes.
-_BLOCK_TAGS = frozenset({
-    "address", "article", "aside", "blockquote", "body", "canvas", "center", "colgroup",
-    "dd", "details", "dialog", "div", "dl", "dt", "fieldset", "figcaption", "figure",
-    "footer", "form", "group", "h1", "h2", "h3", "h4", "h5", "h6", "header", "hgroup", "hr",
-    "html", "iframe", "legend", "li", "main", "map", "math", "menu", "nav", "noscript",
-    "object", "ol", "output", "p", "pre", "progress", "script", "section", "style",
-    "summary", "table", "tbody", "td", "textarea", "tfoot", "th", "thead", "tr", "ul",
-    "video",
-})  # fmt: skip
-_VOID = frozenset({"hr"})
-_RAW_OPEN = re.compile(r"^ {0,3}<(?:(?P<comment>!--)|(?P<tag>[A-Za-z][A-Za-z0-9]*)(?=[\s/>]|$))")
-
-
-_MARKDOWN_ATTR = re.compile(r"""\smarkdown\s*=\s*["']?(?!0)[^"'\s>]+""", re.IGNORECASE)
-
-
-def has_markdown_attr(text: str) -> bool:
-    """Does the tag on this line ask for Markdown inside (``markdown="1"``, md_in_html)?"""
-    return bool(_MARKDOWN_ATTR.search(text))
-
-
-def starts_raw_block(text: str) -> bool:
-    """Does this line open a raw HTML block (a block-level tag or a comment at its start)?"""
-    match = _RAW_OPEN.match(text)
-    return match is not None and (
-        bool(match["comment"]) or (match["tag"] or "").lower() in _BLOCK_TAGS
-    )
-
-
-def raw_html(lines: Sequence[Line]) -> list[bool]:
-    """For each line: is it raw HTML the parser passes through (a block or a comment)?
-
-    A block starts at a line that begins with a block-level tag (up to three spaces in) and
-    ends on the line where that tag's nesting depth returns to zero; an unclosed one runs to
-    the end, as in Python-Markdown. A tag marked ``markdown="1"`` (md_in_html) is not a raw
-    block: only its opening and closing tag lines are raw, the lines between are Markdown;
-    marked so and closed on its own line (``<p markdown="span">…</p>``), the line is
-    Markdown. Fenced code is never raw.
-    """
-    flags: list[bool] = []
-    tag: str | None = None  # the open raw block's tag, or "--" inside a comment
-    depth = 0
-    opens = closes = re.compile("$^")
-    containers: list[re.Pattern[str]] = []  # closing-tag patterns of open markdown="1" tags
-    for line in lines:
-        if line.code:
-            flags.append(False)
-            continue
-        text = line.text
-        if tag is None:
-            if containers and containers[-1].match(text):
-                containers.pop()
-                flags.append(True)
-                continue
-            match = _RAW_OPEN.match(text)
-            name = (match["tag"] or "").lower() if match else ""
-            if match and match["comment"]:
-                tag, depth = "--", 1
-            elif match and name in _BLOCK_TAGS:
-                if name in _VOID:
-                    flags.append(True)
-                    continue
-                opens = re.compile(rf"<{name}(?=[\s/>]|$)", re.IGNORECASE)
-                closes = re.compile(rf"</{name}\s*>", re.IGNORECASE)
-                if has_markdown_attr(text):
-                    balance = len(opens.findall(text)) - len(closes.findall(text))
-                    if balance > 0:
-                        containers.append(re.compile(rf"^\s*</{name}\s*>", re.IGNORECASE))
-                    flags.append(balance > 0)
-                    continue
-                tag, depth = name, 0
-            else:
-                flags.append(False)
-                continue
-        flags.append(True)
-        if tag == "--":
-            if "-->" in text:
-                tag = None
-            continue
-        depth += len(opens.findall(text)) - len(closes.findall(text))
-        if depth <= 0:
-            tag = None
-    return flags
-
+from .base import Doc, Line, blocks_of, code_spans, plural
 
 _ESCAPE = re.compile(r"\\[!-/:-@\[-`{-~]")
 MASK = "\x00"
@@ -365,11 +278,11 @@ def unlink(link: Link) -> list[Patch]:
     return [(link.start, link.open + 1, ""), (link.close, link.end, "")]
 
 
-def scanned(doc: Doc) -> Iterable[tuple[int, Line]]:
+def scanned(doc: Doc, dialect: str) -> Iterable[tuple[int, Line]]:
     """``(index, line)`` of the lines the parser reads as Markdown: not code, not raw HTML."""
-    raw = raw_html(doc.lines)
+    found = blocks_of(doc.lines, dialect)
     for i, line in enumerate(doc.lines):
-        if not line.code and not raw[i]:
+        if not line.code and not found.html(i):
             yield i, line
 
 
@@ -383,13 +296,13 @@ Changed = Callable[[Line, str, str, str | None], None]
 _NEXT_LINE_DEST = re.compile(rf"^[ ]*(?P<dest><[^>\n]*>|[^\s<]\S*){_TAIL}")
 
 
-def retarget(doc: Doc, judge: Judge, changed: Changed) -> Doc:
+def retarget(doc: Doc, judge: Judge, changed: Changed, dialect: str) -> Doc:
     """Apply ``judge`` to every link destination: inline links (not images) and reference
     definitions. An unlinked definition unlinks every use of its label (the definition line
     itself stays and renders nothing); it is reported once, on the definition's line.
     """
     lines = list(doc.lines)
-    readable = list(scanned(doc))
+    readable = list(scanned(doc, dialect))
     dropped: dict[str, tuple[Line, str, str]] = {}  # use key → (definition line, label, dest)
     uses: dict[str, int] = {}
     for i, line in readable:

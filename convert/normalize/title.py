@@ -15,6 +15,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 
+from .anchors import anchors
 from .base import Context, Doc, Rule, Severity, heading_of
 
 
@@ -23,6 +24,10 @@ def _first_content(doc: Doc) -> int | None:
         if line.text.strip():
             return i
     return None
+
+
+def _plain_headings(doc: Doc, ctx: Context) -> dict[int, str]:
+    return {h.index: h.text for h in anchors(doc, ctx.dialect).headings}
 
 
 def _readable(stem: str) -> str:
@@ -35,6 +40,10 @@ def apply(doc: Doc, ctx: Context) -> Doc:
     lines = list(doc.lines)
     first = _first_content(doc)
     top = heading_of(lines[first]) if first is not None else None
+    if top is not None:
+        # The heading as a reader shows it: no markup, no {#id} attributes, entities read.
+        plain = _plain_headings(doc, ctx)
+        top = (top[0], plain.get(first, top[1])) if first is not None else top
     title = doc.meta.title
     if title:
         if top and top[0] == 1 and " ".join(top[1].split()) == title:
@@ -54,9 +63,12 @@ def apply(doc: Doc, ctx: Context) -> Doc:
         severity = Severity.INFO
         del lines[first]
     else:
-        any_heading = next((h for line in lines if (h := heading_of(line)) and h[1]), None)
+        any_heading = next(
+            (h.text for h in anchors(doc, ctx.dialect).headings if h.text and not h.quoted),
+            None,
+        )
         if any_heading:
-            title, source = any_heading[1], "the first heading"
+            title, source = any_heading, "the first heading"
         else:
             title, source = _readable(ctx.path.stem), "the file name"
     ctx.emit(

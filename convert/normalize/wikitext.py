@@ -15,6 +15,9 @@ Defects and fixes:
   "Page", ``[[Page]]s`` → "Pages"; category links, which MediaWiki never shows, are
   removed (``markup.wikilink``, one diagnostic per line). They become text, not links:
   which wiki they pointed to is not known.
+- Stray halves of wiki links an exporter cut apart, a ``]]`` or ``[[`` that no bracket on
+  its line balances (``the battle ended]] with``): removed, the text kept
+  (``markup.wikilink``).
 
 Kept as they are, when unsure: anything in code; ``{{`` after a letter, a backslash or
 ``^``/``_``/``}`` (LaTeX: ``\\frac{{a}}{b}``, ``x^{{2}}``) or before a space (left by the
@@ -34,7 +37,8 @@ from bisect import bisect_left
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from .base import Context, Doc, Edit, Rule, Run, plural, rewrite_runs
+from .base import Context, Doc, Edit, Line, Rule, Run, blocks_of, plural, rewrite_runs
+from .syntax import apply_edits, mask
 
 _BRACES = re.compile(r"(?<!\\)(?:\{\{|\}\})")
 _BRACKETS = re.compile(r"(?<!\\)(?:\[\[|\]\])")
@@ -344,10 +348,61 @@ def _plain_links(run: Run, taken: list[Edit], ctx: Context) -> list[Edit]:
     return edits
 
 
+_DOUBLE = re.compile(r"\[\[|\]\]")
+
+
+def _strays(text: str) -> list[tuple[int, int]]:
+    """Spans of ``[[`` and ``]]`` on a line that no bracket balances: the halves of a
+    wiki link an exporter cut apart (``ended]] with``, ``[[ Later``). Brackets in code
+    and escaped ones are not counted."""
+    masked = mask(text)
+    opens: list[int] = []
+    unmatched: set[int] = set()
+    for i, ch in enumerate(masked):
+        if ch == "[":
+            opens.append(i)
+        elif ch == "]":
+            if opens:
+                opens.pop()
+            else:
+                unmatched.add(i)
+    unmatched.update(opens)
+    return [
+        (m.start(), m.end())
+        for m in _DOUBLE.finditer(masked)
+        if m.start() in unmatched and m.start() + 1 in unmatched
+    ]
+
+
+def _stray_brackets(doc: Doc, ctx: Context) -> Doc:
+    lines = list(doc.lines)
+    found = blocks_of(lines, ctx.dialect)
+    for i, line in enumerate(lines):
+        if line.code or found.html(i) or ("[[" not in line.text and "]]" not in line.text):
+            continue
+        spans = _strays(line.text)
+        if not spans:
+            continue
+        text = line.text
+        edits = [(a, _eat_space(text, a, b) if a else b + (text[b : b + 1] == " "), "")
+                 for a, b in spans]  # fmt: skip
+        lines[i] = Line(apply_edits(text, edits).rstrip(), line.origin)
+        ctx.emit(
+            "markup.wikilink",
+            line.origin,
+            f"{plural(len(spans), 'stray wiki bracket')} ({', '.join(text[a:b] for a, b in spans)})"
+            " left by an export",
+            "removed them, the text kept",
+        )
+    return Doc(tuple(lines), doc.meta)
+
+
 def apply(doc: Doc, ctx: Context) -> Doc:
-    if not any("{{" in line.text or "[[" in line.text for line in doc.lines if not line.code):
+    markers = ("{{", "[[", "]]")
+    if not any(m in line.text for line in doc.lines if not line.code for m in markers):
         return doc
-    return Doc(rewrite_runs(doc, lambda run: _edits(run, ctx), ctx), doc.meta)
+    doc = Doc(rewrite_runs(doc, lambda run: _edits(run, ctx), ctx), doc.meta)
+    return _stray_brackets(doc, ctx)
 
 
 RULE = Rule("wikitext", ("markup.template", "markup.wikilink-file", "markup.wikilink"), apply)

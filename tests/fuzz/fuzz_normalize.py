@@ -23,8 +23,8 @@ with atheris.instrument_imports():
     from convert.diagnostics import Report
     from convert.errors import ConvertError
     from convert.load import load
-    from convert.markdown import parse
     from convert.normalize import normalize
+    from convert.parse import parse
     from convert.tree import prepare
 
 _DIR = Path(tempfile.mkdtemp(prefix="pressroom-fuzz-"))

@@ -15,8 +15,8 @@ from hypothesis import strategies as st
 from convert.diagnostics import Report, Severity
 from convert.errors import ConvertError
 from convert.load import LoadOptions, load
-from convert.markdown import parse
 from convert.normalize import normalize
+from convert.parse import parse
 from convert.tree import prepare
 
 FRAGMENTS = [

@@ -12,8 +12,8 @@ import pytest
 from convert.diagnostics import Report
 from convert.errors import ConvertError
 from convert.load import load
-from convert.markdown import parse
 from convert.normalize import normalize
+from convert.parse import parse
 from convert.tree import prepare
 
 REGRESSIONS = sorted((Path(__file__).parent.parent / "fuzz" / "regressions").glob("*.md"))

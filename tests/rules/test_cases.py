@@ -22,8 +22,8 @@ import pytest
 
 from convert.diagnostics import Report, Severity
 from convert.load import LoadOptions, load
-from convert.markdown import parse
 from convert.normalize import normalize
+from convert.parse import parse
 
 CASES = sorted((Path(__file__).parent / "cases").glob("*.case"))
 

@@ -1,21 +1,23 @@
 """Unit tests for convert/normalize/anchors.py: the ids the parser will assign.
 
-The main test compares ``anchors`` with what ``markdown.parse`` really does on tricky
-headings, so the fragment rules and the parser cannot drift apart. No diagnostics here.
+The main test compares ``anchors`` with what ``parse`` really does on tricky headings, in
+each dialect, so the fragment rules and the parser cannot drift apart. No diagnostics here.
 """
 
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
 
-from convert.markdown import parse
+from convert.markdown import DIALECTS
+from convert.markdown.pyblocks import code_lines, plain_text, raw_lines
 from convert.model import Article, Meta
-from convert.normalize.anchors import anchors, plain_text
+from convert.normalize.anchors import anchors
 from convert.normalize.base import doc_from_text
-from convert.normalize.syntax import raw_html
+from convert.parse import parse
 
 TRICKY = """\
 ## Battle of Konotop (2022)
@@ -120,36 +122,44 @@ Para
 """.replace("{TRAILING}", "  ")  # a heading line ending in spaces
 
 
-def _doc(markdown: str):
-    return doc_from_text(markdown, 1, Meta(title="T"))
+def _doc(markdown: str, dialect: str = "commonmark"):
+    return doc_from_text(markdown, 1, Meta(title="T"), dialect)
 
 
-def _parsed_ids(markdown: str) -> list[tuple[int, str, str]]:
-    parsed = parse(Article(source=Path("d.md"), meta=Meta(title="T"), markdown=markdown))
-    return [(h.level, h.text, h.id) for h in parsed.headings]
+def _parse(markdown: str, dialect: str):
+    article = Article(source=Path("d.md"), meta=Meta(title="T"), markdown=markdown)
+    return parse(replace(article, dialect=dialect))
 
 
-def test_anchors_agree_with_the_parser_on_tricky_headings() -> None:
-    predicted = [(h.level, h.text, h.id) for h in anchors(_doc(TRICKY)).headings]
-    assert predicted == _parsed_ids(TRICKY)
+@pytest.mark.parametrize("dialect", sorted(DIALECTS))
+def test_anchors_agree_with_the_parser_on_tricky_headings(dialect: str) -> None:
+    found = anchors(_doc(TRICKY), dialect).headings
+    predicted = [(h.level, h.text, h.id) for h in found if not h.quoted]
+    assert [h.text for h in found if h.quoted] == ["In a quote"]
+    parsed = _parse(TRICKY, dialect)
+    assert predicted == [(h.level, h.text, h.id) for h in parsed.headings]
 
 
-def test_every_id_in_the_output_is_a_known_target() -> None:
+@pytest.mark.parametrize("dialect", sorted(DIALECTS))
+def test_every_id_in_the_output_is_a_known_target(dialect: str) -> None:
     markdown = TRICKY + '\n<a name="old-anchor"></a> and <span id="raw-span">x</span>\n'
-    html = parse(Article(source=Path("d.md"), meta=Meta(title="T"), markdown=markdown)).html
+    html = _parse(markdown, dialect).html
     output_ids = set(re.findall(r'\bid="([^"]+)"', html)) | set(re.findall(r'name="([^"]+)"', html))
-    targets = anchors(_doc(markdown)).ids
+    targets = anchors(_doc(markdown, dialect), dialect).ids
     assert output_ids <= targets
-    assert {"old-anchor", "raw-span", "fn-n", "fnref-n", "fn-1"} <= targets
+    assert {"old-anchor", "raw-span", "fn-1"} <= targets
 
 
-def test_markdown_in_html_blocks_are_markdown() -> None:
-    doc = _doc('<aside markdown="1">\n<p markdown="span">[a](#b)</p>\n\n[c](#d)\n\n</aside>\n')
-    assert raw_html(doc.lines) == [True, False, False, False, False, True, False]
+def test_python_markdown_html_blocks_with_markdown_inside() -> None:
+    texts = '<aside markdown="1">\n<p markdown="span">[a](#b)</p>\n\n[c](#d)\n\n</aside>\n'
+    lines = texts.split("\n")
+    flags = raw_lines(lines, code_lines(lines))
+    assert flags == [True, False, False, False, False, True, False]
 
 
-def test_explicit_ids_taken_before_slugs() -> None:
-    found = anchors(_doc("## Intro\n\n## Other {#intro}\n"))
+@pytest.mark.parametrize("dialect", sorted(DIALECTS))
+def test_explicit_ids_taken_before_slugs(dialect: str) -> None:
+    found = anchors(_doc("## Intro\n\n## Other {#intro}\n", dialect), dialect)
     assert [h.id for h in found.headings] == ["intro-1", "intro"]
 
 
@@ -176,7 +186,8 @@ def test_footnote_call_in_heading_renders_its_number() -> None:
     assert plain_text("Note[^zz]", {"a": 1}) == "Note[^zz]"
 
 
-def test_many_repeated_headings_stay_linear() -> None:
+@pytest.mark.parametrize("dialect", sorted(DIALECTS))
+def test_many_repeated_headings_stay_linear(dialect: str) -> None:
     markdown = "\n\n".join("## Same" for _ in range(20000))
-    found = anchors(_doc(markdown))
+    found = anchors(_doc(markdown, dialect), dialect)
     assert found.headings[-1].id == "same-19999"

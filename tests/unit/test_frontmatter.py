@@ -251,3 +251,25 @@ def test_idempotent_on_its_own_output() -> None:
     second = normalize(first, again)
     assert (second.meta, second.markdown) == (first.meta, first.markdown)
     assert [d for d in again if d.severity >= Severity.WARNING] == []
+
+
+# --- exporter debris tokens in metadata ---------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("field", "given", "clean"),
+    [
+        ("title", "Battle of Konotop | undefined", "Battle of Konotop"),
+        ("title", "undefined - Battle of Konotop", "Battle of Konotop"),
+        ("title", "Behaviour that is undefined", "Behaviour that is undefined"),  # a phrase
+        ("title", "Why JavaScript prints [object Object]", "Why JavaScript prints [object Object]"),
+        ("description", "A battle in 2022. undefined", "A battle in 2022."),
+        ("description", "Summary of the battle. null", "Summary of the battle."),
+        ("authors", ("Jane Doe, undefined", "[object Object]"), ("Jane Doe",)),
+    ],
+)
+def test_debris_tokens_in_metadata(field: str, given: object, clean: object) -> None:
+    fields: dict[str, object] = {"title": "T"} | {field: given}
+    meta, _, report, _ = _apply("Body paragraph of the article.\n", Meta(**fields))  # type: ignore[arg-type]
+    assert getattr(meta, field) == clean
+    assert bool(report.codes()) == (given != clean)

@@ -10,10 +10,10 @@ from pathlib import Path
 import pytest
 
 from convert.diagnostics import Report, Severity
-from convert.markdown import parse
 from convert.model import Article, Meta
 from convert.normalize import heading_levels, normalize
 from convert.normalize.base import Context, doc_from_text, heading_of
+from convert.parse import parse
 
 
 def _apply(markdown: str) -> tuple[str, Report]:
@@ -67,7 +67,7 @@ def test_text_ids_and_closing_hashes_kept() -> None:
     fixed, _ = _apply("# Title {#keep .cls} #\n\n  ### Indented ###\n")
     assert fixed == "## Title {#keep .cls} #\n\n  ### Indented ###\n"
     html = parse(Article(Path("d.md"), Meta(), fixed)).html
-    assert '<h2 class="cls" id="keep">Title</h2>' in html
+    assert '<h2 id="keep" class="cls">Title</h2>' in html
 
 
 def test_code_and_lookalikes_untouched() -> None:
@@ -79,7 +79,7 @@ def test_code_and_lookalikes_untouched() -> None:
 @pytest.mark.parametrize(
     "text",
     [
-        "Para line one\nline two\n---\n\nmore",  # a rule under a paragraph's second line
+        "Para line one\nline two\n---\n\nmore",  # Python-Markdown: text, then a rule
         "\n---\n\nText",  # a thematic break after a blank line
         "- item\n---",  # a list item over a rule
         "> quote\n---",
@@ -88,8 +88,19 @@ def test_code_and_lookalikes_untouched() -> None:
         "<div>\n---",
     ],
 )
-def test_setext_lookalikes_not_headings(text: str) -> None:
-    assert heading_levels._headings(doc_from_text(text, 1, Meta()).lines) == []
+@pytest.mark.parametrize("dialect", ["commonmark", "python-markdown"])
+def test_setext_lookalikes_not_headings(text: str, dialect: str) -> None:
+    found = heading_levels._headings(doc_from_text(text, 1, Meta(), dialect), dialect)
+    if dialect == "commonmark" and text.startswith("Para"):
+        # CommonMark: every line of the paragraph is the heading's text.
+        assert [(h.index, h.level, h.end) for h in found] == [(0, 2, 3)]
+    else:
+        assert found == []
+
+
+def test_multi_line_setext_becomes_one_atx_line() -> None:
+    fixed, _report = _apply("Top\n===\n\nFirst line\nsecond line\n===\n\nText\n")
+    assert fixed == "## Top\n\n## First line second line\n\nText\n"
 
 
 def test_setext_rewritten_only_when_its_level_changes() -> None:

@@ -13,23 +13,37 @@ from pathlib import Path
 import pytest
 
 from convert.diagnostics import Report, Severity
-from convert.markdown import parse
+from convert.markdown import dialect
+from convert.markdown.pyblocks import code_lines, raw_lines
 from convert.model import Article, Meta
 from convert.normalize import RULES, footnotes, fragments, normalize, references, site_links
 from convert.normalize.base import Context, Doc, Line, Rule, doc_from_text, doc_text
-from convert.normalize.syntax import definition, links, mask, raw_html
+from convert.normalize.syntax import definition, links, mask
+from convert.parse import parse
 from convert.sanitize import clean
 from convert.tree import prepare
 
 
-def _doc(markdown: str, **extra: object) -> Doc:
-    return doc_from_text(markdown, 1, Meta(title="T", extra=extra))
+def _doc(markdown: str, dialect: str = "commonmark", **extra: object) -> Doc:
+    return doc_from_text(markdown, 1, Meta(title="T", extra=extra), dialect)
 
 
-def _apply(rule: Rule, markdown: str, base_url: str | None = None, **extra: object):
+def _apply(
+    rule: Rule,
+    markdown: str,
+    base_url: str | None = None,
+    dialect: str = "commonmark",
+    **extra: object,
+):
     report = Report()
-    ctx = Context(path=Path("/site/doc.md"), root=Path("/site"), report=report, base_url=base_url)
-    out = rule.apply(_doc(markdown, **extra), ctx)
+    ctx = Context(
+        path=Path("/site/doc.md"),
+        root=Path("/site"),
+        report=report,
+        base_url=base_url,
+        dialect=dialect,
+    )
+    out = rule.apply(_doc(markdown, dialect, **extra), ctx)
     return doc_text(out), [(d.code, d.location.line) for d in report.sorted()]
 
 
@@ -71,8 +85,17 @@ def test_mask_blanks_code_and_escapes() -> None:
 
 
 def test_raw_html_blocks() -> None:
-    doc = _doc("<div>\n<div>\n## x\n</div>\n</div>\n## y\n<!--\n[a](#b)\n-->\n<hr>\ntext")
-    assert raw_html(doc.lines) == [True] * 5 + [False] + [True] * 4 + [False]
+    text = "<div>\n<div>\n## x\n</div>\n</div>\n## y\n<!--\n[a](#b)\n-->\n<hr>\ntext"
+    lines = text.split("\n")
+    # Python-Markdown: a block runs to its closing tag.
+    assert raw_lines(lines, code_lines(lines)) == [True] * 5 + [False] + [True] * 4 + [False]
+    # CommonMark: a <div> block runs to the next blank line, whatever it holds.
+    assert [k == "html" for k in dialect("commonmark").blocks(text).kinds] == [True] * 11
+    spaced = "<div>\n\n## x\n\n</div>\n\n<!--\n[a](#b)\n-->\ntext"
+    kinds = dialect("commonmark").blocks(spaced).kinds
+    assert [k == "html" for k in kinds] == [
+        True, False, False, False, True, False, True, True, True, False,
+    ]  # fmt: skip
 
 
 def test_definition_forms() -> None:
@@ -153,7 +176,9 @@ def test_unused_definition_is_info() -> None:
 
 
 def test_fragment_resolver_order() -> None:
-    found = fragments.anchors(_doc("## Early life\n\n## Ранние годы\n\n## A {#explicit}\n"))
+    found = fragments.anchors(
+        _doc("## Early life\n\n## Ранние годы\n\n## A {#explicit}\n"), "commonmark"
+    )
     resolver = fragments.Resolver(found)
     assert resolver.resolve("Early_life") == "early-life"
     assert resolver.resolve("EARLY-LIFE") == "early-life"
@@ -167,9 +192,19 @@ def test_fragment_resolver_order() -> None:
 
 def test_fragment_to_a_raw_anchor_and_a_footnote_is_valid() -> None:
     markdown = (
-        'Go [a](#here) [b](#fn-n) [c](#fnref-n).[^n]\n\n<span id="here"></span>\n\n[^n]: N.\n'
+        'Go [a](#here) [b](#fn-1) [c](#fnref-1).[^n]\n\n<span id="here"></span>\n\n[^n]: N.\n'
     )
     assert _apply(fragments.RULE, markdown) == (markdown, [])
+
+
+def test_python_markdown_footnote_ids_by_label_are_valid_there() -> None:
+    # Python-Markdown names notes by label before it renumbers them (and rewrites the links
+    # that pointed at the labels); for CommonMark such a link is pointed at the note's id.
+    markdown = "Go [b](#fn-n) [c](#fnref-n).[^n]\n\n[^n]: N.\n"
+    assert _apply(fragments.RULE, markdown, dialect="python-markdown") == (markdown, [])
+    out, diags = _apply(fragments.RULE, markdown)
+    assert out.startswith("Go [b](#fn-1) [c](#fnref-1).")
+    assert diags == [("link.fragment-resolved", 1), ("link.fragment-resolved", 1)]
 
 
 # --- site links -------------------------------------------------------------------------------

@@ -76,7 +76,10 @@ def test_rule_order() -> None:
 
 
 def test_split_row_borders_escapes_and_code() -> None:
-    row = split_row("  | a | `x | y` | b \\| c |  ")
+    # GFM: a pipe in a code span separates cells too (it must be escaped there as well).
+    gfm = split_row("  | a | `x | y` | b \\| c |  ")
+    assert gfm.cells == (" a ", " `x ", " y` ", " b \\| c ")
+    row = split_row("  | a | `x | y` | b \\| c |  ", code_protects=True)
     assert (row.indent, row.left, row.right) == ("  ", True, True)
     assert row.cells == (" a ", " `x | y` ", " b \\| c ")
     assert row.text() == "  | a | `x | y` | b \\| c |"
@@ -84,13 +87,15 @@ def test_split_row_borders_escapes_and_code() -> None:
     assert (bare.left, bare.cells, bare.right) == (False, ("a ", " b"), False)
 
 
-def test_table_blocks_follow_python_markdown() -> None:
+def test_table_blocks_follow_the_dialect() -> None:
     text = (
         "Para line\n| a | b |\n|---|---|\n\n| c | d |\n|---|---|\n| 1 | 2 |\n\n## H\n| e |\n|---|"
     )
     doc = doc_from_text(text, 1, Meta())
-    # The first "table" sits under a paragraph line: Python-Markdown reads it as text.
-    assert table_blocks(doc.lines) == [(4, 7), (9, 11)]
+    # The first table sits under a paragraph line: Python-Markdown reads it as text, GFM
+    # as a table that interrupts the paragraph.
+    assert table_blocks(doc.lines, "python-markdown") == ((4, 7), (9, 11))
+    assert table_blocks(doc.lines, "commonmark") == ((1, 3), (4, 7), (9, 11))
 
 
 def test_splice_keeps_origins_and_drops_emptied_lines(tmp_path: Path) -> None:

@@ -6,17 +6,17 @@ import xml.etree.ElementTree as ET
 from pathlib import Path
 
 from convert.diagnostics import Severity
-from convert.markdown import parse
 from convert.model import Article, Meta, Target
+from convert.parse import parse
 from convert.tree import Image, Prepared, prepare
 
 XHTML = "http://www.w3.org/1999/xhtml"
 EPUB = "http://www.idpf.org/2007/ops"
 
 FOOTNOTES = (
-    "Text[^a] more[^long label] again[^a].\n\n"
+    "Text[^a] more[^long-label] again[^a].\n\n"
     "[^a]: Note *one*.\n"
-    "[^long label]: Note two.\n\n"
+    "[^long-label]: Note two.\n\n"
     "    Second paragraph.\n"
 )
 
@@ -220,3 +220,13 @@ def test_empty_fragment() -> None:
     prepared, emitted = _prepare("", "pdf")
     assert emitted.codes() == []
     assert prepared.html == "<p></p>"
+
+
+def test_task_boxes_become_characters_and_other_inputs_go() -> None:
+    html = _html('- [ ] todo\n- [x] done\n\n<p>A <input type="text"> field</p>\n')
+    for target in ("pdf", "epub"):
+        prepared, _emitted = _prepare(html, target)  # type: ignore[arg-type]
+        assert "<input" not in prepared.html
+        assert '<span class="task">\u2610</span> todo' in prepared.html
+        assert '<span class="task task-done">\u2611</span> done' in prepared.html
+        assert "A  field" in prepared.html

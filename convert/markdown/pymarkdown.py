@@ -1,19 +1,16 @@
-"""Stage 3, parse: normalized Markdown → a sanitized HTML fragment and its headings.
+"""The Python-Markdown dialect (the only module that imports ``markdown``).
 
-The only module that imports Python-Markdown (and, for the stylesheet of highlighted
-code, Pygments).
+For sources written for Python-Markdown (MkDocs sites: four-space list indents, ``!!!``
+admonitions, ``{: .class}`` attribute lists). Three services, as every dialect offers:
 
-Contract:
-- Extensions: tables, fenced code, footnotes, attribute lists, code highlighting.
-- Every heading gets a unique id: an explicit ``{#id}`` is kept, otherwise GitHub's slug,
-  repeats numbered ``-1``, ``-2`` (``slugs.py``), so fragment links written for GitHub work.
-- Footnote ids are renumbered ``fn-1``/``fnref-1`` whatever their labels were, so they are
-  always valid XML ids.
-- The result has passed the raw-HTML allow-list (``sanitize.clean``).
-- Bounded: Python-Markdown recurses once per level of block quote or list, so a text nested
-  deeper than ``MAX_NESTING`` levels is refused up front (``markdown.too-deep``) by a
-  linear scan, and a ``RecursionError`` that still escapes becomes the same error. Footnote
-  calls are numbered through a map, not a list scan per call (10^5 notes stay linear).
+- ``render(text)``: the HTML fragment with unique heading ids and footnotes renumbered
+  ``fn-1``/``fnref-1``, in the shape the pipeline expects; code blocks go through
+  ``highlight.code_block`` like the CommonMark reader's;
+- ``blocks(text)`` and ``anchors(text)``: the block map and the heading ids, predicted on
+  the source by ``pyblocks`` (the library keeps no line numbers).
+
+Extensions: tables, fenced code, footnotes, attribute lists, definition lists,
+abbreviations, sane lists, admonitions, Markdown in HTML (``markdown="1"``).
 """
 
 from __future__ import annotations
@@ -27,30 +24,31 @@ import markdown as md_lib
 from markdown.extensions import Extension
 from markdown.extensions.footnotes import FootnoteExtension, FootnoteInlineProcessor
 from markdown.treeprocessors import Treeprocessor
-from pygments.formatters import HtmlFormatter
 
-from .errors import ConvertError
-from .model import Article, Heading, Parsed
-from .sanitize import clean
-from .slugs import UniqueIds, slugify
+from ..model import Heading
+from ..slugs import UniqueIds, slugify
+from .highlight import code_block
+from .pyblocks import anchors, blocks
 
-# Levels of block quote and list nesting a document may use. Real articles stay under ten;
-# Python-Markdown needs several stack frames per level (and its block quote handling is
-# quadratic in depth), so this is far below where it breaks and far above real use.
-MAX_NESTING = 100
+__all__ = ["NAME", "anchors", "blocks", "render"]
+
+NAME = "python-markdown"
 
 _HEADING_TAGS = {"h1", "h2", "h3", "h4", "h5", "h6"}
 _STASH = re.compile("\x02wzxhzdk:(\\d+)\x03")
-_CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f]")
 _ESCAPED = re.compile("\x02(\\d+)\x03")
 _ENTITY = re.compile(r"&(?:#[0-9]+|#[xX][0-9a-fA-F]+|[A-Za-z][A-Za-z0-9]*);")
+
+
+# ---------------------------------------------------------------------------------------
+# Rendering
 
 
 def _text(el: etree.Element, stash: list[object]) -> str:
     """The plain text of ``el`` as a reader sees it. At this stage raw HTML and entities are
     placeholders into the parser's stash and escaped characters are ``\\x02<ord>\\x03``:
     entities become their character, raw tags nothing, escapes their character (else
-    ``## Foo \\*`` would get the id ``foo-42``). ``normalize.anchors`` predicts this text."""
+    ``## Foo \\*`` would get the id ``foo-42``). ``anchors`` predicts this text."""
 
     def stashed(match: re.Match[str]) -> str:
         index = int(match[1])
@@ -78,12 +76,17 @@ class _Ids(Treeprocessor):
         explicit = [el for el in elements if el.get("id") and id(el) not in notes]
         for el in explicit:
             el.set("id", ids.make(el.get("id", "")))
+        # A heading quoted in a block quote gets an id but is no section of the outline.
+        quoted = {
+            id(h) for q in root.iter("blockquote") for h in q.iter() if h.tag in _HEADING_TAGS
+        }
         for el in elements:
             if el.tag in _HEADING_TAGS:
                 text = _text(el, self.md.htmlStash.rawHtmlBlocks)
                 if not el.get("id"):
                     el.set("id", ids.make(slugify(text)))
-                self.headings.append(Heading(int(el.tag[1]), text, el.get("id", "")))
+                if id(el) not in quoted:
+                    self.headings.append(Heading(int(el.tag[1]), text, el.get("id", "")))
         _renumber_footnotes(elements, ids, notes)
 
 
@@ -126,39 +129,6 @@ def _renumber_footnotes(elements: list[etree.Element], ids: UniqueIds, made: set
         href = el.get("href") or ""
         if href.startswith("#") and href[1:] in mapping:
             el.set("href", "#" + mapping[href[1:]])
-
-
-_FENCE = re.compile(r"^ {0,3}(`{3,}|~{3,})")
-# The nesting prefix of a line: block quote markers and list markers ("- - - x" is three
-# nested lists), with the spaces between them.
-_PREFIX = re.compile(r"^(?:[ \t]*(?:>|[-*+](?=[ \t]|$)|\d{1,9}[.)](?=[ \t]|$)))+")
-
-_MARKER = re.compile(r">|[-*+]|\d{1,9}[.)]")
-
-
-def nesting_depth(text: str) -> tuple[int, int]:
-    """The deepest block nesting in ``text`` and its 1-based line: quote and list markers
-    at the start of a line, plus one level per 4 columns of indentation before them.
-    Fenced code is skipped (it is stashed before block parsing). One pass, linear."""
-    deepest, where = 0, 0
-    fence = ""
-    for number, line in enumerate(text.split("\n"), start=1):
-        if fence:
-            if line.strip().startswith(fence):
-                fence = ""
-            continue
-        if match := _FENCE.match(line):
-            fence = match[1]
-            continue
-        prefix = _PREFIX.match(line)
-        if prefix is None:
-            continue
-        run = prefix[0].expandtabs(4)
-        indent = len(run) - len(run.lstrip(" "))
-        depth = indent // 4 + len(_MARKER.findall(run))
-        if depth > deepest:
-            deepest, where = depth, number
-    return deepest, where
 
 
 class _Notes(FootnoteExtension):
@@ -225,54 +195,48 @@ def _engine() -> md_lib.Markdown:
             "def_list",
             "abbr",
             "sane_lists",
-            "codehilite",
+            "admonition",
             # Markdown inside raw HTML marked markdown="1": the asides the ``shapes`` rule
             # makes of ":::" containers keep their inner Markdown rendered.
             "md_in_html",
             _PressroomExtension(),
         ],
-        extension_configs={
-            "codehilite": {"css_class": "highlight", "guess_lang": False},
-            "tables": {"use_align_attribute": True},
-        },
+        extension_configs={"tables": {"use_align_attribute": True}},
         output_format="html",
     )
 
 
-def parse(article: Article) -> Parsed:
-    """Render ``article.markdown`` to a sanitized HTML fragment with unique ids."""
-    depth, line = nesting_depth(article.markdown)
-    if depth > MAX_NESTING:
-        raise ConvertError(
-            f"block quotes or lists nested {depth} levels deep (line {article.line_of(line - 1)}),"
-            f" over the limit of {MAX_NESTING}",
-            path=article.source,
-            code="markdown.too-deep",
-        )
+# Code blocks as Python-Markdown writes them (fenced_code and indented code), highlighted
+# afterwards by the shared highlighter. Only blocks whose content is escaped text (no tag
+# inside) are ours; a <pre><code> written in raw HTML with markup inside stays as it is.
+_CODE = re.compile(r"<pre><code(?P<attrs>[^>]*)>(?P<body>[^<]*)</code></pre>")
+_LANGUAGE = re.compile(r'\bclass="language-(?P<lang>[^"\s]*)')
+_TITLE = re.compile(r'\btitle="(?P<title>[^"]*)"')
+
+
+def _highlighted(match: re.Match[str]) -> str:
+    attrs = match["attrs"]
+    lang = _LANGUAGE.search(attrs)
+    title = _TITLE.search(attrs)
+    return code_block(
+        html.unescape(match["body"]),
+        lang["lang"] if lang else "",
+        html.unescape(title["title"]) if title else "",
+    ).rstrip("\n")
+
+
+def render(text: str) -> tuple[str, tuple[Heading, ...]]:
+    """The HTML fragment of ``text`` and its headings (ids assigned), not sanitized.
+
+    Raises ``RecursionError`` on nesting the library cannot handle (the caller refuses the
+    document); the engine is reset before every document.
+    """
     engine = _engine()
     engine.reset()
-    try:
-        html = engine.convert(article.markdown)
-    except RecursionError:
-        # Nesting the pre-check does not see (raw HTML, emphasis): same refusal. The
-        # engine is left mid-document; the next parse resets it.
-        raise ConvertError(
-            "the text nests too deeply to parse", path=article.source, code="markdown.too-deep"
-        ) from None
+    out = engine.convert(text)
     headings = tuple(engine.pressroom_ids.headings)  # type: ignore[attr-defined]
-    # Python-Markdown can leave its raw-HTML placeholders behind in odd nestings (an
-    # unclosed link inside a footnote); they are control characters lxml refuses later.
-    html = clean(_CONTROL.sub("", _STASH.sub("", html)))
-    # Again after the sanitizer: it decodes character references, and "&#6;" (or one that
-    # Python-Markdown's unescaping assembles from odd backslash runs) is a control
-    # character again, which lxml refuses (found by tests/fuzz/fuzz_normalize.py).
-    # Replaced, not deleted: deleting would join "java&#6;script:", which the sanitizer
-    # let through as no scheme at all, into a live "javascript:" URL.
-    html = _CONTROL.sub("\ufffd", html)
-    return Parsed(html=html, headings=headings, has_code="<pre" in html)
-
-
-@lru_cache(maxsize=8)
-def highlight_css(style: str = "friendly") -> str:
-    """CSS for highlighted code in the given Pygments style, scoped to ``.highlight``."""
-    return HtmlFormatter(style=style).get_style_defs(".highlight")
+    # Placeholders the library can leave behind in odd nestings (an unclosed link inside
+    # a footnote) are control characters: they go.
+    out = _STASH.sub("", out)
+    out = _CODE.sub(_highlighted, out)
+    return out, headings
