@@ -125,6 +125,16 @@ def _document(pdf: pikepdf.Pdf, profile: Profile, xmp: str, out: _Findings) -> N
         out.add("encrypted", _E, "the file is encrypted", "save it without encryption")
     for problem in pdf.check_pdf_syntax():
         out.add("structure", _E, f"damaged file: {problem}", "rewrite it (qpdf, or re-export)")
+    if family is Family.PDFA:
+        for obj in pdf.objects:
+            if isinstance(obj, Stream) and obj.read_raw_bytes().endswith(b"\r"):
+                out.add(
+                    "structure",
+                    _E,
+                    f"stream {obj.objgen[0]} ends in CR: with the EOL before endstream its "
+                    "/Length reads one byte short",
+                    "re-encode it (Pressroom adds an ASCII85 layer)",
+                )
     if profile.standard == "PDF/X-1a:2001" and pdf.pdf_version > "1.3":
         out.add(
             "pdf-version",
@@ -144,7 +154,11 @@ def _document(pdf: pikepdf.Pdf, profile: Profile, xmp: str, out: _Findings) -> N
                 "no PDF/X output intent with a destination (CMYK) profile",
                 "name the printing condition's ICC profile (theme option output_profile)",
             )
-        version = str(info.get("/GTS_PDFXVersion", "")) or _xmp_value(xmp, "pdfxid:GTS_PDFXVersion")
+        # PDF/X-1a:2001 (PDF 1.3) identifies itself in the Info dictionary, PDF/X-4 in XMP.
+        if profile.standard.startswith("PDF/X-1a"):
+            version = str(info.get("/GTS_PDFXVersion", ""))
+        else:
+            version = _xmp_value(xmp, "pdfxid:GTS_PDFXVersion") or ""
         if version != profile.pdfx_version:
             out.add(
                 "pdfx-version",
@@ -484,6 +498,8 @@ class _Content:
                 self._colour("rgb", resources, "text or vector art")
             elif op in ("g", "G"):
                 self._colour("gray", resources, "text or vector art")
+            elif op in ("k", "K"):
+                self._colour("cmyk", resources, "text or vector art")
             elif op in ("cs", "CS"):
                 kind = self._space_kind(operands[0], resources)
                 self._colour(kind, resources, "text or vector art")

@@ -18,6 +18,8 @@ atomic). Every step is a small function named after the rule it serves:
   marks) and images with soft masks composed onto white, anything else refused with
   ``print.transparency``.
 - ``no_interpolation`` (PDF/A, PDF/X): ``/Interpolate true`` is forbidden.
+- ``unambiguous_stream_ends``: no stream data ends in an end-of-line byte, so every
+  ``/Length`` reads the same to a strict PDF/A validator as to qpdf.
 - ``write_xmp``: one XMP packet for every profile, uncompressed, consistent with the Info
   dictionary (PDF/A compares them), claiming PDF/X, PDF/A and PDF/UA identification as the
   profile says, with the pdfaExtension schema PDF/A needs for ``pdfuaid``; document ids are
@@ -28,11 +30,13 @@ Saving rewrites every ``/Length`` (qpdf) and gives a deterministic ``/ID``.
 
 from __future__ import annotations
 
+import base64
 import datetime as dt
 import hashlib
 import io
 import re
 import uuid
+import zlib
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from decimal import Decimal
@@ -99,17 +103,27 @@ def finish_pdf(
         blank_page_at_end(pdf)
     write_xmp(pdf, profile)
     version = profile.pdf_version
+    # Object streams are PDF 1.5; PDF/X-1a:2001 is PDF 1.3.
+    objects = (
+        pikepdf.ObjectStreamMode.disable if version < "1.5" else pikepdf.ObjectStreamMode.generate
+    )
+    first = io.BytesIO()
     pdf.save(
-        out,
+        first,
         force_version=version,
         fix_metadata_version=False,
         compress_streams=True,
-        # Object streams are PDF 1.5; PDF/X-1a:2001 is PDF 1.3.
-        object_stream_mode=(
-            pikepdf.ObjectStreamMode.disable
-            if version < "1.5"
-            else pikepdf.ObjectStreamMode.generate
-        ),
+        object_stream_mode=objects,
+    )
+    pdf = pikepdf.open(first)
+    unambiguous_stream_ends(pdf)
+    pdf.save(
+        out,
+        fix_metadata_version=False,
+        # Written as they are now: qpdf would otherwise re-encode what we just chose.
+        compress_streams=False,
+        stream_decode_level=pikepdf.StreamDecodeLevel.none,
+        object_stream_mode=objects,
         deterministic_id=True,
     )
     return Finished(pages=len(pdf.pages), flattened=flattened)
@@ -173,6 +187,25 @@ def blank_page_at_end(pdf: pikepdf.Pdf) -> None:
         if key in last:
             page[key] = last[key]
     pdf.pages.append(pikepdf.Page(pdf.make_indirect(page)))
+
+
+def unambiguous_stream_ends(pdf: pikepdf.Pdf) -> None:
+    """No stream's data may end in CR or LF: qpdf writes ``LF endstream`` after it, and a
+    CR LF there is read as the end-of-line, one byte short of ``/Length`` (a strict PDF/A
+    validator rejects it: issue 12's "stream whose /Length does not match"). Compressing
+    again cannot help (zlib ends with the data's Adler-32 checksum, whatever the level),
+    so such a stream gets an ASCII85 layer on top of Flate: its encoded data then ends in
+    ``~>``. One stream in a hundred or so, a quarter larger."""
+    for obj in pdf.objects:
+        if not isinstance(obj, Stream) or obj.get("/Type") == Name.Metadata:
+            continue  # the XMP packet ends in "?>" and must stay uncompressed
+        if not obj.read_raw_bytes().endswith((b"\r", b"\n")):
+            continue
+        packed = base64.a85encode(zlib.compress(obj.read_bytes(), 9)) + b"~>"
+        for key in ("/DecodeParms", "/DL"):
+            if key in obj:
+                del obj[key]
+        obj.write(packed, filter=Array([Name.ASCII85Decode, Name.FlateDecode]))
 
 
 def no_interpolation(pdf: pikepdf.Pdf) -> None:
@@ -647,13 +680,15 @@ def write_xmp(pdf: pikepdf.Pdf, profile: Profile) -> None:
         prop("pdfaid:conformance", part[1])
     if profile.tagged:
         prop("pdfuaid:part", "1")
+    # Declared once on rdf:RDF, so every rdf:Description (the extension schema's too) sees
+    # them.
     namespaces = " ".join(f'xmlns:{k}="{v}"' for k, v in _NS.items())
     extension = _PDFUA_EXTENSION if profile.pdfa_part and profile.tagged else ""
     packet = (
         '<?xpacket begin="\ufeff" id="W5M0MpCehiHzreSzNTczkc9d"?>\n'
         '<x:xmpmeta xmlns:x="adobe:ns:meta/">\n'
-        ' <rdf:RDF xmlns:rdf="http://www.w3.org/1999/02/22-rdf-syntax-ns#">\n'
-        f'  <rdf:Description rdf:about="" {namespaces}>\n'
+        f' <rdf:RDF xmlns:rdf="http://www.w3.org/1999/02/22-rdf-syntax-ns#" {namespaces}>\n'
+        '  <rdf:Description rdf:about="">\n'
         + "\n".join(lines)
         + "\n  </rdf:Description>\n"
         + extension
