@@ -266,3 +266,17 @@ def _check_svg(path: Path, size: int) -> None:
         raise ImageRefused(
             f"{path.name} is an SVG that references {match[1][:60]!r}", code="image.unsafe-svg"
         )
+
+
+def image_size(data: bytes) -> tuple[int, int] | None:
+    """Pixel width and height of a raster image's bytes (header only), or None when Pillow
+    does not know the format (SVG, damaged files). Used by EPUB preflight on covers."""
+    import io
+
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", Image.DecompressionBombWarning)
+            with Image.open(io.BytesIO(data)) as image:
+                return image.size
+    except (UnidentifiedImageError, OSError, ValueError, SyntaxError, Image.DecompressionBombError):
+        return None

@@ -33,11 +33,14 @@ from markupsafe import Markup
 from . import __version__
 from .diagnostics import Diagnostic, Location, Report, Severity
 from .errors import ConvertError
+from .folios import PageLabels
 from .load import LoadOptions, load, parse_date
 from .model import Article, Meta, Page, Parsed
 from .normalize import RULES, normalize
 from .parse import parse
 from .paths import is_remote
+from .profiles import Profile
+from .profiles import get as get_profile
 from .render import (
     AssetNames,
     Build,
@@ -425,7 +428,7 @@ def render_book_document(
     theme: Theme,
     *,
     build: Build,
-    profile: str,
+    profile: Profile,
     front_pages: int,
     code_css: str,
     front_only: bool = False,
@@ -439,7 +442,8 @@ def render_book_document(
         parts=spec.parts,
         chapters=contexts,
         stylesheets=[p.as_uri() for p in (*theme.stylesheets("pdf"), *_book_css(theme))],
-        profile=profile,
+        profile=profile.name,
+        print_layout=profile.print_layout,
         front_pages=front_pages,
         lang=spec.meta.lang,
         dir=direction(spec.meta.lang),
@@ -615,13 +619,14 @@ def build_book(
     use_cache: bool = True,
 ) -> BookResult:
     """Build the book described by ``manifest`` into ``outdir`` (see the module docstring)."""
-    from .pipeline import PROFILES
+    from .pipeline import profile_theme, self_check
     from .writers import pdf as pdf_writer
     from .writers.epub import write_epub
     from .writers.html import write_html
 
     spec = read_book(manifest)
-    theme = load_theme(spec.theme, spec.options)
+    chosen = get_profile(profile)
+    theme = profile_theme(spec.theme, spec.options, chosen, report, spec.manifest)
     cache = ChapterCache(outdir / ".cache" if use_cache else None)
     chapters = prepare_chapters(spec, report, cache)
     key = spec.meta.title + "".join(c.article.markdown for c in chapters)
@@ -633,54 +638,50 @@ def build_book(
         package = render_book_epub(spec, chapters, theme, build=build, report=report)
         outputs["epub"] = write_epub(package, outdir / f"{stem}.epub")
     if {"pdf", "html"} & set(formats):
-        variant, tagged = PROFILES[profile]
-        if profile == "print":
-            variant = str(theme.options.get("print_variant", variant))
         contexts = pdf_chapters(spec, chapters, report=report)
         code_css = _code_css(theme, chapters)
-        front = _front_pages_hint(cache, spec)
-        if front is None:
-            # Count the front matter's pages on a document of the front matter alone (a
-            # few pages), so the whole book is usually laid out once, not twice.
-            alone = render_book_document(
-                spec,
-                contexts,
-                theme,
-                build=build,
-                profile=profile,
-                front_pages=0,
-                code_css=code_css,
-                front_only=True,
-            )
-            front = pdf_writer.layout_pdf(
-                alone, base=spec.root, roots=(spec.root, *theme.dirs), source=spec.manifest
-            ).pages
+        roots = (spec.root, *theme.dirs)
 
-        def document(front_pages: int) -> str:
+        def document(front_pages: int, theme: Theme, front_only: bool = False) -> str:
             return render_book_document(
                 spec,
                 contexts,
                 theme,
                 build=build,
-                profile=profile,
+                profile=chosen,
                 front_pages=front_pages,
                 code_css=code_css,
+                front_only=front_only,
             )
 
-        html = document(front)
-        layout = pdf_writer.layout_pdf(
-            html, base=spec.root, roots=(spec.root, *theme.dirs), source=spec.manifest
-        )
-        actual = layout.page_of("main-matter", default=1) - 1
-        if actual != front:
-            # The page counter restarts at the main matter through a reset on the first
-            # page, which needs the length of the front matter: known now, so lay out again.
-            front = actual
-            html = document(front)
-            layout = pdf_writer.layout_pdf(
-                html, base=spec.root, roots=(spec.root, *theme.dirs), source=spec.manifest
+        front = _front_pages_hint(cache, spec)
+        if front is None:
+            # Count the front matter's pages on a document of the front matter alone (a
+            # few pages), so the whole book is usually laid out once, not twice.
+            alone = document(0, theme, front_only=True)
+            front = pdf_writer.layout_pdf(
+                alone, base=spec.root, roots=roots, source=spec.manifest
+            ).pages
+        # The page counter restarts at the main matter through a reset on the first page,
+        # which needs the length of the front matter; a store's gutter depends on the page
+        # count. Both are known after a layout: lay out again until they hold (twice at
+        # most in practice).
+        for _attempt in range(4):
+            html = document(front, theme)
+            layout = pdf_writer.layout_pdf(html, base=spec.root, roots=roots, source=spec.manifest)
+            actual = layout.page_of("main-matter", default=1) - 1
+            settled = profile_theme(
+                spec.theme, spec.options, chosen, report, spec.manifest, pages=layout.pages
             )
+            if actual == front and settled.options == theme.options:
+                break
+            front, theme = actual, settled
         cache.put(_front_key(spec), front)
+        labels = PageLabels.book(
+            layout.pages,
+            front=layout.page_of("title-page", default=1) or 1,
+            main=layout.page_of("main-matter", default=1) or 1,
+        )
         if "html" in formats:
             outputs["html"] = write_html(html, outdir / f"{stem}.html")
         if "pdf" in formats:
@@ -688,12 +689,13 @@ def build_book(
                 layout,
                 outdir / f"{stem}.pdf",
                 report=report,
+                profile=chosen,
+                labels=labels,
                 identifier=build.identifier.encode("ascii"),
-                variant=variant,
-                tagged=tagged,
             )
             pages = result.pages
             outputs["pdf"] = outdir / f"{stem}.pdf"
+    self_check(chosen, outputs, report)
     return BookResult(outputs, len(chapters), pages, cache.hits, cache.misses)
 
 

@@ -26,7 +26,8 @@ from .errors import ConvertError
 from .fixer import fixed_text
 from .load import LoadOptions, decode, load, read_bytes
 from .normalize import normalize
-from .pipeline import FORMATS, PROFILES, Options, convert_article
+from .pipeline import FORMATS, Options, convert_article
+from .profiles import PROFILES
 from .theme import available, load_theme, read_info
 from .writers import atomic_output
 
@@ -64,7 +65,7 @@ def build_parser() -> argparse.ArgumentParser:
         help="comma-separated: pdf,epub,html (default: pdf,epub)",
     )
     conv.add_argument("--theme", default="base", help="theme name or theme folder")
-    conv.add_argument("--profile", choices=sorted(PROFILES), default="screen")
+    conv.add_argument("--profile", choices=list(PROFILES), default="screen")
     conv.add_argument("--root", type=Path, help="content root (default: each input's folder)")
     conv.add_argument("--strict", action="store_true", help="fail a document on any warning")
     conv.add_argument("--report", type=Path, metavar="FILE.json", help="write diagnostics as JSON")
@@ -108,7 +109,7 @@ def build_parser() -> argparse.ArgumentParser:
     book.add_argument("manifest", type=Path, metavar="BOOK.toml")
     book.add_argument("-o", "--outdir", type=Path, default=Path("build"))
     book.add_argument("--format", type=_formats, default=("pdf", "epub"), dest="formats")
-    book.add_argument("--profile", choices=sorted(PROFILES), default="screen")
+    book.add_argument("--profile", choices=list(PROFILES), default="screen")
     book.add_argument("--report", type=Path, metavar="FILE.json")
     book.add_argument("--strict", action="store_true")
     book.add_argument("--no-cache", action="store_true", help="ignore OUTDIR/.cache")
@@ -132,7 +133,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     batch.add_argument("--format", type=_formats, default=("pdf", "epub"), dest="formats")
     batch.add_argument("--theme", default="base")
-    batch.add_argument("--profile", choices=sorted(PROFILES), default="screen")
+    batch.add_argument("--profile", choices=list(PROFILES), default="screen")
     batch.add_argument("--force", action="store_true", help="rebuild everything")
     batch.add_argument("--report", type=Path, metavar="FILE.json")
     batch.add_argument("--junit", type=Path, metavar="FILE.xml", help="JUnit XML report")
@@ -161,6 +162,16 @@ def build_parser() -> argparse.ArgumentParser:
     worker.add_argument("--timeout", type=float, default=300.0, help="seconds per document")
     worker.add_argument("--loglevel", default="INFO")
     worker.set_defaults(run=_worker)
+
+    check_file = sub.add_parser(
+        "preflight", help="check any PDF or EPUB against a print, archive or store profile"
+    )
+    check_file.add_argument("files", nargs="+", type=Path, metavar="FILE")
+    check_file.add_argument(
+        "--profile", choices=list(PROFILES), default="print", help="default: print (PDF/X-4)"
+    )
+    check_file.add_argument("--json", action="store_true", help="findings as JSON on stdout")
+    check_file.set_defaults(run=_preflight)
 
     themes = sub.add_parser("themes", help="list themes and their inheritance")
     themes.set_defaults(run=_themes)
@@ -454,6 +465,37 @@ def _fix(args: argparse.Namespace) -> int:
         _print_diagnostics(report)
 
     status, _ = _each(args.inputs, job, strict=False, overrides=args.settings.severity)
+    return status
+
+
+def _preflight(args: argparse.Namespace) -> int:
+    """Findings in the diagnostic format; exit 1 when any is a warning or an error."""
+    from .preflight import preflight
+    from .profiles import get
+
+    profile = get(args.profile)
+    status = 0
+    everything = Report()
+    for path in args.files:
+        try:
+            findings = preflight(path, profile)
+        except ConvertError as exc:
+            print(exc, file=sys.stderr)
+            status = 1
+            continue
+        everything.extend(findings)
+        if any(d.severity >= Severity.WARNING for d in findings):
+            status = 1
+    if args.json:
+        print(everything.to_json())
+    else:
+        for diagnostic in everything:
+            print(diagnostic)
+        if not args.json:
+            worst = sum(1 for d in everything if d.severity >= Severity.WARNING)
+            names = ", ".join(str(p) for p in args.files)
+            verdict = f"{worst} finding(s)" if worst else "passes"
+            print(f"{names}: {profile.name} ({profile.standard}): {verdict}", file=sys.stderr)
     return status
 
 

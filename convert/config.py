@@ -35,6 +35,7 @@ from typing import Any
 from . import markdown
 from .diagnostics import Severity
 from .normalize import RULES, Rule
+from .preflight import CODES as PREFLIGHT_CODES
 
 CONFIG_FILE = "pressroom.toml"
 PYPROJECT = "pyproject.toml"
@@ -69,6 +70,9 @@ OTHER_CODES = frozenset(
         "image.remote",
         "image.remote-failed",
         "pdf.css",
+        "print.flattened",  # writers/pdf_finish.py: images composed onto white for PDF/X-1a
+        "profile.trim",  # pipeline.profile_theme: a page size the store does not print
+        *PREFLIGHT_CODES,  # a print or store profile preflights its own output
         "pdf.refused",
         "pdf.resource",
         "font.fallback",

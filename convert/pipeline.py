@@ -19,22 +19,16 @@ from .load import MAX_INPUT_BYTES, LoadOptions, load
 from .model import Article, Parsed
 from .normalize import RULES, Rule, normalize
 from .parse import parse
+from .preflight import preflight
+from .profiles import Profile, get, page_options
 from .remote import RemoteImages
 from .render import build_for, render_document, render_epub
-from .theme import load_theme
+from .theme import Theme, load_theme
 from .writers.epub import write_epub
 from .writers.html import write_html
 from .writers.pdf import write_pdf
 
 FORMATS = ("pdf", "epub", "html")
-
-# PDF profiles → (WeasyPrint variant, tagged). "print" takes its PDF/X variant from the
-# theme option ``print_variant`` (pdf/x-4 by default; pdf/x-1a for shops that want it).
-PROFILES: dict[str, tuple[str | None, bool]] = {
-    "screen": ("pdf/ua-1", True),
-    "print": ("pdf/x-4", False),
-    "archive": ("pdf/a-3u", True),
-}
 
 
 @dataclass(frozen=True, slots=True)
@@ -64,7 +58,8 @@ def prepare(path: Path, report: Report, options: Options) -> tuple[Article, Pars
 def convert_article(path: Path, outdir: Path, options: Options, report: Report) -> dict[str, Path]:
     """Convert one Markdown file into ``outdir``; return the written paths by format."""
     article, parsed = prepare(path, report, options)
-    theme = load_theme(options.theme)
+    profile = get(options.profile)
+    theme = profile_theme(options.theme, {}, profile, report, article.source)
     build = build_for(article.meta, f"{article.meta.title}\n{article.markdown}")
 
     remote = RemoteImages(options.remote_images) if options.remote_images else None
@@ -77,7 +72,7 @@ def convert_article(path: Path, outdir: Path, options: Options, report: Report) 
             theme,
             build=build,
             report=report,
-            profile=options.profile,
+            profile=profile,
             remote=fetch,
         )
     if "epub" in options.formats:
@@ -103,9 +98,6 @@ def convert_article(path: Path, outdir: Path, options: Options, report: Report) 
         if document is not None and "html" in options.formats:
             written["html"] = write_html(document, outdir / f"{stem}.html")
         if document is not None and "pdf" in options.formats:
-            variant, tagged = PROFILES[options.profile]
-            if options.profile == "print":
-                variant = str(theme.options.get("print_variant", variant))
             out = outdir / f"{stem}.pdf"
             result = write_pdf(
                 document,
@@ -116,12 +108,12 @@ def convert_article(path: Path, outdir: Path, options: Options, report: Report) 
                 source=article.source,
                 locate=_locator(article),
                 identifier=build.identifier.encode("ascii"),
-                variant=variant,
-                tagged=tagged,
+                profile=profile,
                 allow_remote=options.allow_remote,
             )
             _check_fonts(result.families, theme.font_families(), report, article.source)
             written["pdf"] = out
+        self_check(profile, written, report)
         _check_strict(report, options, path)
     except BaseException:
         for done in written.values():
@@ -129,6 +121,44 @@ def convert_article(path: Path, outdir: Path, options: Options, report: Report) 
                 done.unlink()
         raise
     return written
+
+
+def profile_theme(
+    name: str,
+    options: dict,
+    profile: Profile,
+    report: Report,
+    source: Path,
+    pages: int | None = None,
+) -> Theme:
+    """The theme with what a print profile imposes on its options (bleed, marks, a trim
+    the store accepts, the store's gutter for ``pages`` pages); a page size the store does
+    not print is replaced and reported (``profile.trim``)."""
+    theme = load_theme(name, options)
+    imposed = page_options(profile, dict(theme.options), pages)
+    if not imposed:
+        return theme
+    if "page_size" in imposed and pages is None:
+        report.add(
+            Diagnostic(
+                "profile.trim",
+                Severity.INFO,
+                Location(source),
+                f"page size {theme.options.get('page_size')!r} is not a {profile.name} trim",
+                f"set in {imposed['page_size']}",
+            )
+        )
+    return load_theme(name, {**options, **imposed})
+
+
+def self_check(profile: Profile, written: dict[str, Path], report: Report) -> None:
+    """A print or store profile preflights what it wrote: every finding is reported
+    (and fails the document under --strict)."""
+    if not profile.self_check:
+        return
+    for fmt in ("pdf", "epub"):
+        if fmt in written and (fmt == "pdf" or profile.epub is not None):
+            report.extend(preflight(written[fmt], profile))
 
 
 def _locator(article: Article) -> Callable[[str], Location]:

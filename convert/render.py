@@ -31,6 +31,7 @@ from .diagnostics import Diagnostic, Location, Report, Severity
 from .markdown.highlight import highlight_css
 from .model import Article, Asset, Heading, Meta, Page, Parsed, Target
 from .paths import is_remote, resolve_local
+from .profiles import PROFILES, Profile
 from .theme import Theme
 from .tree import Emit, prepare
 
@@ -146,7 +147,7 @@ def render_document(
     *,
     build: Build,
     report: Report,
-    profile: str = "screen",
+    profile: Profile = PROFILES["screen"],
     remote: Callable[[str], Path | None] | None = None,
 ) -> str:
     """The complete HTML document for WeasyPrint (and ``--format html``).
@@ -166,7 +167,8 @@ def render_document(
         "article.html.j2",
         body=Markup(prepared.html),
         stylesheets=[p.as_uri() for p in theme.stylesheets("pdf")],
-        profile=profile,
+        profile=profile.name,
+        print_layout=profile.print_layout,
         **_context(article, parsed, theme, build, "pdf"),
     )
 

@@ -78,8 +78,9 @@ class Theme:
         return ()
 
     def font_families(self) -> frozenset[str]:
-        """Every font family the theme's stylesheets name (``font-family`` and ``--*-font``)."""
-        families: set[str] = set()
+        """Every font family the theme's stylesheets name (``font-family`` and ``--*-font``),
+        and the fallback faces its ``fallback_fonts`` option accepts."""
+        families: set[str] = {str(f) for f in self.options.get("fallback_fonts", ())}
         for target in ("pdf", "epub", "html"):
             for sheet in self.stylesheets(target):
                 families |= _families(sheet.read_text(encoding="utf-8"))

@@ -1,14 +1,16 @@
 #!/usr/bin/env bash
 # Install (or name) the system packages Pressroom needs: Pango for WeasyPrint, HarfBuzz's
 # subsetter (font subsetting twice as fast), fonts covering Latin, Cyrillic, Greek, Arabic,
-# Hebrew and CJK, Java for EPUBCheck, poppler-utils for the PDF tests, redis-server for the
-# Celery tests. Installs with apt-get when root on Debian/Ubuntu; otherwise prints the command.
+# Hebrew and CJK, Noto Color Emoji (emoji, flags and symbols print instead of empty boxes),
+# Java for EPUBCheck, poppler-utils and qpdf for the PDF tests (text, pages, qpdf --check),
+# redis-server for the Celery tests. Installs with apt-get when root on Debian/Ubuntu;
+# otherwise prints the command.
 set -euo pipefail
 
 packages=(
   libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0
-  fonts-dejavu-core fonts-noto-core fonts-noto-cjk
-  default-jre-headless poppler-utils redis-server
+  fonts-dejavu-core fonts-noto-core fonts-noto-cjk fonts-noto-color-emoji
+  default-jre-headless poppler-utils qpdf redis-server
 )
 
 missing=()

@@ -8,7 +8,8 @@ the network unless ``allow_remote`` is set. What it refuses, and what WeasyPrint
 problem (a missing image, an unsupported CSS rule), becomes a diagnostic instead of
 scrolling by. Images pass ``assets.check_image`` (pixel count, scripted SVG). Fonts are
 embedded (WeasyPrint subsets them), bookmarks come from the headings, metadata from the
-document's ``<title>``, ``<meta>`` and ``lang``.
+document's ``<title>``, ``<meta>`` and ``lang``. WeasyPrint writes the PDF variant the
+``Profile`` names; ``pdf_finish.finish_pdf`` completes it (page labels, colour, XMP).
 """
 
 from __future__ import annotations
@@ -29,8 +30,11 @@ from weasyprint.urls import URLFetcherResponse
 from ..assets import ImageRefused, check_image
 from ..diagnostics import Diagnostic, Location, Report, Severity
 from ..errors import RenderError
+from ..folios import PageLabels
 from ..paths import within
+from ..profiles import Profile
 from . import atomic_output
+from .pdf_finish import finish_pdf
 
 DATA_URL_LIMIT = 2 * 1024 * 1024
 
@@ -167,22 +171,31 @@ def save_pdf(
     out: Path,
     *,
     report: Report,
+    profile: Profile,
+    labels: PageLabels | None = None,
     locate: Callable[[str], Location] | None = None,
     identifier: bytes = b"",
-    variant: str | None = None,
-    tagged: bool = True,
 ) -> PdfResult:
     """Write a laid-out document to ``out`` (atomically) and report what WeasyPrint logged.
 
-    The table of contents is checked against the pages its targets landed on first;
-    ``locate`` names the source line of a character no font could draw.
+    The table of contents is checked first against the pages its targets landed on, in
+    the folios of ``labels`` (default: 1, 2, 3…). WeasyPrint writes the PDF the profile
+    names; ``pdf_finish`` then does what WeasyPrint 70 leaves undone (page labels, colour,
+    metadata, links). ``locate`` names the source line of a character no font could draw.
     """
     rendered, source = layout.document, layout.source
-    for problem in verify_toc(rendered):
+    labels = labels or PageLabels.article(layout.pages)
+    for problem in verify_toc(rendered, labels):
         report.add(Diagnostic("toc.page-mismatch", Severity.ERROR, Location(source), problem))
-    with _captured() as log, atomic_output(out) as tmp:
-        rendered.write_pdf(
-            tmp, pdf_identifier=identifier or None, pdf_variant=variant, pdf_tags=tagged
+    with _captured() as log:
+        data = rendered.write_pdf(
+            pdf_identifier=identifier or None,
+            pdf_variant=profile.variant,
+            pdf_tags=profile.tagged,
+        )
+    with atomic_output(out) as tmp:
+        finished = finish_pdf(
+            data, tmp, profile=profile, labels=labels, report=report, source=source
         )
     where = Location(source)
     for item in layout.refused:
@@ -212,7 +225,7 @@ def save_pdf(
             )
         )
     families = frozenset(font.family for font in rendered.fonts.values())
-    return PdfResult(pages=len(rendered.pages), families=families)
+    return PdfResult(pages=finished.pages, families=families)
 
 
 def write_pdf(
@@ -223,10 +236,9 @@ def write_pdf(
     roots: Sequence[Path],
     report: Report,
     source: Path,
+    profile: Profile,
     locate: Callable[[str], Location] | None = None,
     identifier: bytes = b"",
-    variant: str | None = None,
-    tagged: bool = True,
     allow_remote: bool = False,
 ) -> PdfResult:
     """Lay out ``document`` (HTML) and write it to ``out``: ``layout_pdf`` + ``save_pdf``."""
@@ -235,26 +247,14 @@ def write_pdf(
         layout,
         out,
         report=report,
+        profile=profile,
+        labels=PageLabels.article(layout.pages),
         locate=locate,
         identifier=identifier,
-        variant=variant,
-        tagged=tagged,
     )
 
 
 _NOTDEF = re.compile(r"unsupported by fonts: \"(.)\"", re.S)
-_ROMAN = (
-    (1000, "m"), (900, "cm"), (500, "d"), (400, "cd"), (100, "c"), (90, "xc"),
-    (50, "l"), (40, "xl"), (10, "x"), (9, "ix"), (5, "v"), (4, "iv"), (1, "i"),
-)  # fmt: skip
-
-
-def roman(number: int) -> str:
-    out = []
-    for value, letters in _ROMAN:
-        count, number = divmod(number, value)
-        out.append(letters * count)
-    return "".join(out)
 
 
 def _boxes(box: object) -> Iterator[object]:
@@ -265,13 +265,12 @@ def _boxes(box: object) -> Iterator[object]:
         stack.extend(reversed(getattr(current, "children", None) or ()))
 
 
-def verify_toc(rendered: weasyprint.Document) -> list[str]:
-    """Compare each printed TOC page number with the page its target landed on.
+def verify_toc(rendered: weasyprint.Document, labels: PageLabels) -> list[str]:
+    """Compare each printed TOC page number with the folio of the page its target landed
+    on (``labels``: roman front matter, arabic main matter, see ``convert/folios.py``).
 
     TOC links carry ``class="toc-link"``; the number is the last text of their ``::after``
-    box (``target-counter``). Pages count from 1, or, when the document has an element
-    with id ``main-matter``, from that element's page, pages before it in lower roman
-    numerals (the convention of the book templates).
+    box (``target-counter``).
     """
     anchor_page: dict[str, int] = {}
     printed: dict[str, str] = {}
@@ -289,7 +288,6 @@ def verify_toc(rendered: weasyprint.Document) -> list[str]:
             text = (getattr(box, "text", "") or "").strip(" .\u00a0")
             if text:
                 printed[element.get("href", "")] = text
-    start = anchor_page.get("main-matter")
     problems = []
     for href, text in printed.items():
         target = href.removeprefix("#")
@@ -297,10 +295,7 @@ def verify_toc(rendered: weasyprint.Document) -> list[str]:
         if page is None:
             problems.append(f"contents entry {href} points at no anchor (prints {text!r})")
             continue
-        if start and page < start:
-            expected = roman(page)
-        else:
-            expected = str(page - start + 1 if start else page)
+        expected = labels.label(page)
         if text != expected:
             problems.append(
                 f"contents entry {href} prints page {text!r}, its target is on page {expected}"

@@ -373,21 +373,19 @@ def _article(path: Path, body: str, lang: str = "en", title: str = "A test") -> 
     return path
 
 
-def test_print_variant_comes_from_the_theme(tmp_path: Path) -> None:
-    theme = _user_theme(
-        tmp_path,
-        "shop",
-        '[theme]\ninherit = "book"\n[options]\nprint_variant = "pdf/x-1a"\n',
-        {},
-    )
+def test_print_x1a_profile_with_a_user_theme(tmp_path: Path) -> None:
+    # The PDF/X variant is the profile's (one registry, convert/profiles.py), not a theme's.
+    theme = _user_theme(tmp_path, "shop", '[theme]\ninherit = "book"\n', {})
     source = _article(tmp_path / "short.md", "A paragraph.\n\n## Part\n\nAnother one.\n")
     out = tmp_path / "out"
     status, diagnostics = _convert(
-        str(source), "-o", str(out), "--theme", str(theme), "--profile", "print", "--format", "pdf"
-    )
+        str(source), "-o", str(out), "--theme", str(theme), "--profile", "print-x1a",
+        "--format", "pdf",
+    )  # fmt: skip
     assert status == 0, diagnostics
     reader = PdfReader(out / "short.pdf")
-    assert reader.metadata.get("/GTS_PDFXVersion", "").startswith("PDF/X-1a")
+    assert reader.metadata.get("/GTS_PDFXVersion", "") == "PDF/X-1:2001"
+    assert reader.metadata.get("/GTS_PDFXConformance", "") == "PDF/X-1a:2001"
     assert reader.trailer["/Root"]["/OutputIntents"][0].get_object()["/S"] == "/GTS_PDFX"
 
 

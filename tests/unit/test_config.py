@@ -11,6 +11,7 @@ import pytest
 from convert.config import OTHER_CODES, ConfigError, Settings, known_codes, load_settings
 from convert.diagnostics import Severity
 from convert.normalize import RULES, Rule
+from convert.preflight import CODES as PREFLIGHT_CODES
 
 PACKAGE = Path(__file__).resolve().parents[2] / "convert"
 
@@ -134,5 +135,13 @@ def test_every_emitted_code_is_known() -> None:
         emitted.update(code for pair in chosen.findall(text) for code in pair)
     missing = emitted - OTHER_CODES - _declared_rule_codes()
     assert not missing, f"add to config.OTHER_CODES or the rule's codes: {sorted(missing)}"
-    assert {c for r in RULES for c in r.codes} | emitted >= OTHER_CODES
+    assert {c for r in RULES for c in r.codes} | emitted | PREFLIGHT_CODES >= OTHER_CODES
     assert known_codes() >= OTHER_CODES
+
+
+def test_preflight_codes_list_every_finding() -> None:
+    """``preflight.CODES`` names exactly the findings the preflight modules emit."""
+    emitted: set[str] = set()
+    for path in (PACKAGE / "preflight").glob("*.py"):
+        emitted |= set(re.findall(r'add\(\s*"([a-z-]+)"', path.read_text(encoding="utf-8")))
+    assert {f"preflight.{code}" for code in emitted} == PREFLIGHT_CODES

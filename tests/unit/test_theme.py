@@ -41,6 +41,7 @@ def _article_context(title: str = "Hello <b>world</b>") -> dict[str, object]:
         "code_css": "",
         "body": "<p>BODY</p>",
         "profile": "screen",
+        "print_layout": False,
         "toc": (),
     }
 
@@ -248,7 +249,9 @@ def test_book_mirrors_margins_and_print_adds_the_output_intent() -> None:
     assert "@page :left { margin: 17mm 21mm 21mm 15mm; }" in screen
     assert "@page :right { margin: 17mm 15mm 21mm 21mm; }" in screen
     assert "@color-profile" not in screen
-    printed = theme.render("article.html.j2", **{**context, "profile": "print"})
+    printed = theme.render(
+        "article.html.j2", **{**context, "profile": "print", "print_layout": True}
+    )
     assert "bleed: 3mm" in printed
     profile_url = theme.file_url("icc/pressroom-cmyk.icc")
     assert f'src: url("{profile_url}")' in printed
