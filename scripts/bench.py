@@ -12,6 +12,9 @@ Sections:
              and to WeasyPrint alone divided by the jobs; no-op reruns of 200 and 1,000.
 - normalize: normalization throughput (MB of Markdown per second) on generated input, next
              to rendering time for the same text, and growth with size (linear or not).
+- reading:   the readers against the CommonMark 0.31.2 and GFM 0.29 spec examples (each
+             dialect, structure compared after the sanitizer), and reading time for 10^5
+             headings and 10^5 list items (normalize + parse), linear or not.
 """
 
 from __future__ import annotations
@@ -318,9 +321,47 @@ def bench_book(runs: int, chapters: int = 200) -> None:
     print(f"  one chapter edited, rebuilt   {warm:7.1f} s  (other chapters from the cache)")
 
 
+def bench_reading(runs: int) -> None:
+    from tests.conformance import COMMONMARK, GFM, GFM_DIFFERENCES, compare, examples
+
+    print("== reading: spec conformance (structure after the sanitizer)")
+    if not COMMONMARK.is_file():
+        print(f"  skipped: {COMMONMARK.parent} not found")
+    else:
+        for spec, label in ((COMMONMARK, "CommonMark 0.31.2"), (GFM, "GFM 0.29")):
+            cases = examples(spec)
+            for dialect in ("commonmark", "gfm", "python-markdown"):
+                result = compare(cases, dialect)
+                print(
+                    f"  {label:18s} {dialect:16s} {len(result.agree):4d}/{result.total}"
+                    f"  {result.ratio:6.1%}"
+                )
+        print(f"  GFM examples gfm reads otherwise on purpose: {sorted(GFM_DIFFERENCES)}")
+    print("== reading: time for 10^5 blocks (normalize + parse, one run each)")
+    shapes = {
+        "headings": lambda n: "".join(f"## Heading {i}\n\ntext {i}\n\n" for i in range(n)),
+        "list items": lambda n: "Items:\n\n" + "".join(f"- item {i}\n" for i in range(n)),
+        "nested items": lambda n: "".join(f"- item {i}\n  - sub {i}\n" for i in range(n // 2)),
+    }
+    for name, make in shapes.items():
+        times = []
+        for n in (25_000, 100_000):
+            article = Article(
+                source=Path("bench.md"), meta=Meta(title="Bench"), markdown=make(n), root=Path(".")
+            )
+            started = time.perf_counter()
+            parse(normalize(article, Report()))
+            times.append(time.perf_counter() - started)
+        print(
+            f"  {name:13s} 10^5: {times[1]:6.1f} s   (x{times[1] / times[0]:.1f} time for x4 size;"
+            " linear is x4)"
+        )
+
+
 SECTIONS = {
     "article": bench_article,
     "normalize": bench_normalize,
+    "reading": bench_reading,
     "batch": bench_batch,
     "book": bench_book,
 }

@@ -120,7 +120,8 @@ def _reindent(lines: list[Line], blocks: Blocks, ctx: Context) -> None:
         if not any(it.depth > 1 for it in items) and not _continued(lines, items, span.end):
             continue
         # Markers wider than four columns cannot sit on a four-column grid for both readers.
-        if any(it.content - it.indent > 4 for it in items if it.depth < _deepest(items)):
+        deepest = max(it.depth for it in items)
+        if any(it.content - it.indent > 4 for it in items if it.depth < deepest):
             continue
         base = span.items[0].indent
         owner: dict[int, Item] = {}
@@ -155,10 +156,6 @@ def _reindent(lines: list[Line], blocks: Blocks, ctx: Context) -> None:
                 f"re-indented {plural(changed, 'line')} (four spaces per level)",
                 Severity.INFO,
             )
-
-
-def _deepest(items: Sequence[Item]) -> int:
-    return max(it.depth for it in items)
 
 
 def _continued(lines: list[Line], items: Sequence[Item], end: int) -> bool:

@@ -117,8 +117,9 @@ def finish_pdf(
     )
     pdf = pikepdf.open(first)
     unambiguous_stream_ends(pdf)
+    final = io.BytesIO()
     pdf.save(
-        out,
+        final,
         fix_metadata_version=False,
         # Written as they are now: qpdf would otherwise re-encode what we just chose.
         compress_streams=False,
@@ -126,6 +127,9 @@ def finish_pdf(
         object_stream_mode=objects,
         deterministic_id=True,
     )
+    # Written by Python, not by qpdf: a full disk is then an OSError the writer reports
+    # (write.failed); qpdf aborts the whole process on a failed write.
+    out.write_bytes(final.getvalue())
     return Finished(pages=len(pdf.pages), flattened=flattened)
 
 

@@ -14,7 +14,7 @@ from pypdf import PdfReader
 
 from convert.cli import main
 from convert.diagnostics import Report
-from convert.load import load
+from convert.load import LoadOptions, load
 from convert.normalize import normalize
 from tests.conftest import CONTENT, corpus_files
 
@@ -170,3 +170,113 @@ def test_seed_article_is_repaired(corpus: list[Path], tmp_path: Path, capsys) ->
     text = "".join(p.extract_text() for p in PdfReader(tmp_path / "seed-konotop.pdf").pages)
     assert "References" not in text
     assert "Artem Seminikhin" in text
+
+
+# --- what the author wrote is what the reader sees ------------------------------------------
+
+# Pandoc's own Markdown (grid tables, line blocks) is not what a CommonMark/GFM site writes.
+NOT_COMMONMARK = {"pandoc-markdown-reader-more.txt"}
+
+# Markdown syntax that must never reach the page as text (outside code): list markers and
+# quote marks at a line's start, fences, strikethrough, link brackets, heading attributes,
+# task boxes.
+LITERAL = re.compile(
+    r"(?m)^\s*[*+]\s+\S|^\s*-\s+\w|^\s*>\s|```|~~|\]\(|\{#[\w-]+\}|^\s*\[[ xX]\]\s"
+)
+
+
+def _structure_in_source(text: str) -> dict[str, int]:
+    """List items, quotes, code blocks and tables as the CommonMark reader reads them."""
+    from convert.markdown.commonmark import _block_tokens
+
+    tokens, _ = _block_tokens(text)
+    kinds = [t.type for t in tokens]
+    return {
+        "li": kinds.count("list_item_open"),
+        "blockquote": kinds.count("blockquote_open"),
+        "pre": kinds.count("fence") + kinds.count("code_block"),
+        "table": kinds.count("table_open"),
+    }
+
+
+def _commonmark_inputs() -> list[Path]:
+    return [p for p in _all_inputs() if p.name not in NOT_COMMONMARK]
+
+
+@pytest.mark.parametrize("source", _commonmark_inputs(), ids=lambda p: p.name)
+def test_no_list_quote_code_or_table_lost(converted: Path, source: Path) -> None:
+    import lxml.html
+
+    article = normalize(load(source, Report(), LoadOptions(root=source.parent)), Report())
+    want = _structure_in_source(article.markdown)
+    page = lxml.html.parse(str(converted / f"{source.stem}.html")).getroot()
+    body = page.find_class("body")[0]
+    got = {tag: len(body.findall(f".//{tag}")) for tag in want}
+    assert got == want
+
+
+@pytest.mark.parametrize("source", _commonmark_inputs(), ids=lambda p: p.name)
+def test_no_markdown_syntax_shows_as_text(converted: Path, source: Path) -> None:
+    import lxml.html
+
+    with zipfile.ZipFile(converted / f"{source.stem}.epub") as epub:
+        pages = [n for n in epub.namelist() if n.endswith(".xhtml") and "nav" not in n]
+        texts = []
+        for name in pages:
+            root = lxml.html.fromstring(epub.read(name))
+            for code in root.xpath("//pre | //code"):
+                code.drop_tree()
+            texts.append("\n".join(root.itertext()))
+    shown = "\n".join(texts)
+    assert not LITERAL.findall(shown), LITERAL.findall(shown)[:5]
+    pdf = subprocess.run(
+        ["pdftotext", "-layout", str(converted / f"{source.stem}.pdf"), "-"],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
+    html = lxml.html.parse(str(converted / f"{source.stem}.html")).getroot()
+    code_lines = {
+        line.strip()
+        for pre in html.xpath("//pre | //code")
+        for line in pre.text_content().split("\n")
+    }
+    leaked = [
+        line
+        for line in pdf.split("\n")
+        if LITERAL.search(line)
+        and line.strip() not in code_lines
+        and not _in_code(line, code_lines)
+    ]
+    assert not leaked, leaked[:5]
+
+
+def _in_code(line: str, code_lines: set[str]) -> bool:
+    """A PDF line that holds a code line (a listing set beside a line number or wrapped)."""
+    stripped = line.strip()
+    return any(
+        part and (part in stripped or stripped in part) for part in code_lines if len(part) > 3
+    )
+
+
+def test_the_syntax_check_can_fail() -> None:
+    assert LITERAL.search("Units under command: * First unit * Second unit\n* Nested")
+    assert LITERAL.search("```js{10}")
+    assert LITERAL.search("see [the guide](https://example.org/a b)")
+    assert not LITERAL.search("A sentence - with a dash, and 3 * 4 = 12.")
+
+
+def test_the_syntax_check_fails_on_a_misread_document(tmp_path: Path) -> None:
+    # Read in the wrong dialect, a list under a paragraph line prints as text: the EPUB
+    # check above would catch it.
+    source = tmp_path / "units.md"
+    source.write_text("---\ntitle: Units\n---\n\nUnits:\n* First unit\n* Second unit\n")
+    args = ["convert", str(source), "-o", str(tmp_path), "--format", "epub", "-q"]
+    assert main([*args, "--markdown", "python-markdown"]) == 0
+    with zipfile.ZipFile(tmp_path / "units.epub") as epub:
+        text = b"".join(epub.read(n) for n in epub.namelist() if n.endswith(".xhtml"))
+    assert LITERAL.search(text.decode())
+    assert main(args) == 0
+    with zipfile.ZipFile(tmp_path / "units.epub") as epub:
+        text = b"".join(epub.read(n) for n in epub.namelist() if n.endswith(".xhtml"))
+    assert not LITERAL.search(text.decode().replace("<", "\n<"))
