@@ -53,7 +53,7 @@ from .render import (
     media_type,
 )
 from .theme import Theme, load_theme
-from .tree import prepare
+from .tree import prepare, split_tables
 
 KINDS = ("front", "chapter", "back")
 
@@ -669,6 +669,8 @@ def build_book(
         for _attempt in range(4):
             html = document(front, theme)
             layout = pdf_writer.layout_pdf(html, base=spec.root, roots=roots, source=spec.manifest)
+            layout = pdf_writer.fit(layout, split_tables, base=spec.root, roots=roots)
+            html = layout.html
             actual = layout.page_of("main-matter", default=1) - 1
             settled = profile_theme(
                 spec.theme, spec.options, chosen, report, spec.manifest, pages=layout.pages

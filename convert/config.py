@@ -78,6 +78,7 @@ OTHER_CODES = frozenset(
         "font.fallback",
         "font.missing-glyph",
         "toc.page-mismatch",
+        "layout.overflow",
     }
 )
 

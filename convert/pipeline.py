@@ -24,6 +24,7 @@ from .profiles import Profile, get, page_options
 from .remote import RemoteImages
 from .render import build_for, render_document, render_epub
 from .theme import Theme, load_theme
+from .tree import split_tables
 from .writers.epub import write_epub
 from .writers.html import write_html
 from .writers.pdf import write_pdf
@@ -95,8 +96,6 @@ def convert_article(path: Path, outdir: Path, options: Options, report: Report) 
     try:
         if epub_package is not None:
             written["epub"] = write_epub(epub_package, outdir / f"{stem}.epub")
-        if document is not None and "html" in options.formats:
-            written["html"] = write_html(document, outdir / f"{stem}.html")
         if document is not None and "pdf" in options.formats:
             out = outdir / f"{stem}.pdf"
             result = write_pdf(
@@ -110,9 +109,13 @@ def convert_article(path: Path, outdir: Path, options: Options, report: Report) 
                 identifier=build.identifier.encode("ascii"),
                 profile=profile,
                 allow_remote=options.allow_remote,
+                split=split_tables,
             )
             _check_fonts(result.families, theme.font_families(), report, article.source)
             written["pdf"] = out
+            document = result.html  # what was laid out: cramped tables split
+        if document is not None and "html" in options.formats:
+            written["html"] = write_html(document, outdir / f"{stem}.html")
         self_check(profile, written, report)
         _check_strict(report, options, path)
     except BaseException:

@@ -18,10 +18,13 @@ files it refers to:
 
 from __future__ import annotations
 
+import copy
 import html
+import itertools
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from typing import Protocol
 from urllib.parse import unquote
 
 import lxml.html
@@ -73,6 +76,8 @@ def prepare(
         raise RenderError(f"the body cannot be parsed as HTML: {exc}", code="render.html") from None
     used = _images(root, images, emit)
     _checkboxes(root)
+    _table_widths(root)
+    _break_long_words(root)
     _figures(root)
     _named_anchors(root)
     _links(root, emit, links)
@@ -254,6 +259,173 @@ def _checkboxes(root: lxml.html.HtmlElement) -> None:
         span.set("class", "task task-done" if checked else "task")
         span.text = _BOXES[checked]
         _replace(box, span)
+
+
+# A "word" this long (a URL, a path, an identifier) gets break opportunities: lines then
+# fill up to it instead of leaving a justified line of gaps above it.
+LONG_WORD = 30
+_LONG = re.compile(rf"\S{{{LONG_WORD},}}")
+# After these a URL or a path breaks naturally (Chicago's rule for URLs: after a slash,
+# before a dot…); a run with none of them breaks every 20 characters (a string of letters
+# alone is left to hyphenation).
+_BREAK_AFTER = re.compile(r"(?<=[/_?&=#:;,])(?=[^/\s])|(?<=[^.\s])(?=[.\-@])")
+_EVERY = 20
+
+
+LONGEST_WORD = 50  # letters: no language's word is longer (German compounds reach ~40)
+
+
+def _break_points(word: str) -> list[int]:
+    """Offsets in ``word`` where a line may break. A word of letters only gets none unless
+    it is longer than any real word: hyphenation breaks a word of a language better."""
+    if word.isalpha() and len(word) <= LONGEST_WORD:
+        return []
+    # Not within the first or last few characters: "/usr" stays whole, so does ".py".
+    points = [m.start() for m in _BREAK_AFTER.finditer(word) if 3 <= m.start() <= len(word) - 3]
+    found: list[int] = []
+    last = 0
+    for point in [*points, len(word)]:
+        while point - last > _EVERY:
+            last += _EVERY
+            found.append(last)
+        if point < len(word):
+            found.append(point)
+            last = point
+    return sorted(set(found))
+
+
+def _break_long_words(root: lxml.html.HtmlElement) -> None:
+    """``<wbr>`` inside words of ``LONG_WORD`` characters or more, outside ``pre``: where a
+    URL or path may break (see ``_BREAK_AFTER``). Nothing is added to the text itself, so
+    copying it from the PDF or the EPUB gives the word whole."""
+    for el in list(root.iter()):  # a list: the spans inserted on the way are not visited
+        if el.tag in ("pre", "wbr") or any(a.tag == "pre" for a in el.iterancestors()):
+            continue
+        if el.text and _LONG.search(el.text):
+            _split_text(el, "text")
+        for child in list(el):
+            if child.tail and _LONG.search(child.tail):
+                _split_text(child, "tail")
+
+
+def _split_text(el: lxml.html.HtmlElement, where: str) -> None:
+    """Rewrite ``el.text`` (or its tail) with each long word in a ``span.long-word`` that
+    holds its pieces and ``<wbr>`` between them (the span keeps hyphenation out: a URL
+    broken at a slash must not also get a hyphen)."""
+    text = getattr(el, where)
+    before = 0
+    spans: list[tuple[str, lxml.html.HtmlElement]] = []  # (text before, span)
+    for match in _LONG.finditer(text):
+        word = match[0]
+        cut = [0, *_break_points(word), len(word)]
+        if len(cut) == 2:
+            continue
+        span = lxml.html.Element("span")
+        span.set("class", "long-word")
+        span.text = word[: cut[1]]
+        for a, b in itertools.pairwise(cut[1:]):
+            wbr = lxml.html.Element("wbr")
+            wbr.tail = word[a:b]
+            span.append(wbr)
+        spans.append((text[before : match.start()], span))
+        before = match.end()
+    if not spans:
+        return
+    rest = text[before:]
+    setattr(el, where, spans[0][0])
+    parent, index = (el, 0) if where == "text" else (el.getparent(), el.getparent().index(el) + 1)
+    for n, (lead, span) in enumerate(spans):
+        if n:
+            spans[n - 1][1].tail = lead
+        parent.insert(index + n, span)
+    spans[-1][1].tail = rest
+
+
+WIDE_TABLE = 6  # columns from which a table's type steps down (cols-6 … cols-9, cols-many)
+
+
+def _table_widths(root: lxml.html.HtmlElement) -> None:
+    """Class a table by its number of columns (``cols-6`` … ``cols-9``, ``cols-many``), so
+    the style sheets can set wide tables in smaller type."""
+    for table in root.iter("table"):
+        columns = max(
+            (
+                sum(int(c.get("colspan") or 1) if (c.get("colspan") or "1").isdigit() else 1
+                    for c in row if c.tag in ("td", "th"))
+                for row in table.iter("tr")
+            ),
+            default=0,
+        )  # fmt: skip
+        if columns >= WIDE_TABLE:
+            name = f"cols-{columns}" if columns < 10 else "cols-many"
+            table.set("class", f"{table.get('class', '')} {name}".strip())
+
+
+class CrampedTable(Protocol):
+    """What the layout says of a table too cramped to read (``writers.pdf.Cramped``)."""
+
+    table: int  # its place among the document's tables
+    per_part: int  # data columns per part
+
+
+def split_tables(document: str, cramped: Sequence[CrampedTable]) -> str:
+    """The HTML ``document`` with each cramped table set as several tables, each holding
+    the first column (the rows' names) and the next ``per_part`` columns: the columns get
+    room to be read, every cell stays, and each part still says which row is which.
+
+    A table with merged cells (``colspan``/``rowspan``) is left whole: its columns cannot
+    be cut apart cleanly. Returns ``document`` unchanged when nothing was split."""
+    doc = lxml.html.document_fromstring(document)
+    tables = list(doc.iter("table"))
+    changed = False
+    for item in sorted(cramped, key=lambda c: c.table, reverse=True):
+        if not 0 <= item.table < len(tables):
+            continue
+        parts = _column_parts(tables[item.table], item.per_part)
+        if len(parts) < 2:
+            continue
+        original = tables[item.table]
+        original.addnext(parts[0])
+        for before, part in itertools.pairwise(parts):
+            before.addnext(part)
+        parts[-1].tail = original.tail
+        original.getparent().remove(original)
+        changed = True
+    if not changed:
+        return document
+    return lxml.html.tostring(doc, doctype="<!DOCTYPE html>", encoding="unicode")
+
+
+def _column_parts(table: lxml.html.HtmlElement, per_part: int) -> list[lxml.html.HtmlElement]:
+    rows = list(table.iter("tr"))
+    cells = [[c for c in row if c.tag in ("td", "th")] for row in rows]
+    if not rows or any(c.get("colspan") or c.get("rowspan") for r in cells for c in r):
+        return []
+    columns = max(len(r) for r in cells)
+    if columns < 3 or per_part < 1 or any(len(r) != columns for r in cells):
+        return []
+    parts: list[lxml.html.HtmlElement] = []
+    starts = range(1, columns, per_part)
+    for n, start in enumerate(starts):
+        keep = {0, *range(start, min(columns, start + per_part))}
+        part = copy.deepcopy(table)
+        part.tail = None
+        for row in part.iter("tr"):
+            for i, cell in enumerate([c for c in row if c.tag in ("td", "th")]):
+                if i not in keep:
+                    row.remove(cell)
+        if n:
+            for caption in part.findall("caption"):
+                part.remove(caption)
+        classes = (part.get("class") or "").split()
+        classes = [c for c in classes if not c.startswith("cols-")]
+        if len(keep) >= WIDE_TABLE:
+            classes.append(f"cols-{len(keep)}" if len(keep) < 10 else "cols-many")
+        classes.append("table-part")
+        part.set("class", " ".join(classes))
+        part.set("data-part", f"{n + 1}/{len(starts)}")
+        parts.append(part)
+    return parts
 
 
 def _figures(root: lxml.html.HtmlElement) -> None:

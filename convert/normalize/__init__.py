@@ -18,6 +18,7 @@ from ..errors import ConvertError
 from ..markdown.nesting import refuse_deep
 from ..model import Article
 from . import (
+    cell_lists,
     code_tags,
     comments,
     debris,
@@ -62,6 +63,8 @@ RULES: tuple[Rule, ...] = (
     # Split junk off headings so debris and duplicates are on lines of their own.
     glued_heading.RULE,
     debris.RULE,
+    # After debris, which empties cells of "[object Object]" (no item is made of it).
+    cell_lists.RULE,
     # Notes and references after debris (an "[object Object]" line is not a reference) and
     # before empty_sections (footnotes removes repeated or empty definitions). Footnotes
     # before references: "[^1]" looks like a shortcut reference. References before images,

@@ -31,7 +31,7 @@ _CLOSE = "-->"
 _BLANK_LINE = re.compile(r"\n[ \t]*\n")
 
 
-def _comments(run: Run, ctx: Context) -> list[Edit]:
+def _comments(run: Run, ctx: Context, escaped: list[int]) -> list[Edit]:
     text = run.text
     edits: list[Edit] = []
     # Blank lines, and the next "-->", looked up without rescanning: the openers are met in
@@ -57,6 +57,7 @@ def _comments(run: Run, ctx: Context) -> list[Edit]:
                 line_start = text.rfind("\n", 0, pos) + 1
                 if not text[line_start:pos].strip(" "):
                     edits.append(Edit(pos, pos, "\\"))
+                    escaped.append(pos)
                     ctx.emit(
                         "markup.comment-unclosed",
                         run.origin(pos),
@@ -93,10 +94,23 @@ def _comments(run: Run, ctx: Context) -> list[Edit]:
     return edits
 
 
+# An escaped comment no longer hides what follows it, which may hold code fences that
+# change what the next unclosed comment is: one pass per unclosed comment, at most this many.
+MAX_PASSES = 100
+
+
 def apply(doc: Doc, ctx: Context) -> Doc:
-    if not any(_OPEN in line.text for line in doc.lines if not line.code):
-        return doc
-    return Doc(rewrite_runs(doc, lambda run: _comments(run, ctx), ctx), doc.meta)
+    for _ in range(MAX_PASSES):
+        if not any(_OPEN in line.text for line in doc.lines if not line.code):
+            break
+        escaped: list[int] = []
+        found = escaped
+        doc = Doc(
+            rewrite_runs(doc, lambda run, found=found: _comments(run, ctx, found), ctx), doc.meta
+        )
+        if not escaped:
+            break
+    return doc
 
 
 RULE = Rule("comments", ("markup.comment", "markup.comment-unclosed"), apply)

@@ -15,12 +15,14 @@ document's ``<title>``, ``<meta>`` and ``lang``. WeasyPrint writes the PDF varia
 from __future__ import annotations
 
 import logging
+import math
 import mimetypes
 import re
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TypeAlias
 from urllib.parse import unquote, urlsplit
 from urllib.request import url2pathname
 
@@ -109,10 +111,12 @@ def _captured() -> Iterator[_Capture]:
 
 @dataclass(frozen=True, slots=True)
 class PdfResult:
-    """What the layout told us: page count and the font families that set the text."""
+    """What the layout told us: page count, the font families that set the text, and the
+    HTML document that was laid out (tables split to fit)."""
 
     pages: int
     families: frozenset[str]
+    html: str = ""
 
 
 @dataclass
@@ -123,6 +127,15 @@ class Layout:
     source: Path
     refused: list[str]
     messages: list[tuple[int, str]]
+    html: str = ""  # the document laid out (tables split to fit, see ``fit``)
+    root: object = None  # the document as WeasyPrint parsed it
+    _inspection: Inspection | None = None
+
+    @property
+    def inspection(self) -> Inspection:
+        if self._inspection is None:
+            self._inspection = inspect(self.document, self.root)
+        return self._inspection
 
     @property
     def pages(self) -> int:
@@ -130,10 +143,7 @@ class Layout:
 
     def page_of(self, anchor: str, default: int | None = None) -> int | None:
         """The 1-based page an anchor (an element id) landed on."""
-        for number, page in enumerate(self.document.pages, start=1):
-            if anchor in page.anchors:
-                return number
-        return default
+        return self.inspection.anchors.get(anchor, default)
 
 
 def warm_up(stylesheets: Sequence[Path] = ()) -> None:
@@ -163,7 +173,23 @@ def layout_pdf(
             raise RenderError(
                 f"layout failed: {type(exc).__name__}: {exc}", path=source, code="pdf.layout"
             ) from None
-    return Layout(rendered, source, refused, log.messages)
+    return Layout(rendered, source, refused, log.messages, html=document, root=html.etree_element)
+
+
+# Rewrites a document so its cramped tables come in parts: the tree stage's ``split_tables``.
+Splitter: TypeAlias = "Callable[[str, Sequence[Cramped]], str]"
+
+
+def fit(layout: Layout, split: Splitter | None, **again: object) -> Layout:
+    """``layout``, or, when some of its tables are too cramped to read, the document laid
+    out again with those tables split by column groups (the first column repeated)."""
+    cramped = layout.inspection.cramped
+    if not cramped or split is None:
+        return layout
+    html = split(layout.html, cramped)
+    if html == layout.html:
+        return layout
+    return layout_pdf(html, source=layout.source, **again)  # type: ignore[arg-type]
 
 
 def save_pdf(
@@ -185,8 +211,21 @@ def save_pdf(
     """
     rendered, source = layout.document, layout.source
     labels = labels or PageLabels.article(layout.pages)
-    for problem in verify_toc(rendered, labels):
+    found = layout.inspection
+    for problem in verify_toc(found, labels):
         report.add(Diagnostic("toc.page-mismatch", Severity.ERROR, Location(source), problem))
+    for lost in found.overflow:
+        shown = " ".join(lost.words[:8])
+        report.add(
+            Diagnostic(
+                "layout.overflow",
+                Severity.WARNING,
+                locate(lost.words[0]) if locate else Location(source),
+                f"page {labels.label(lost.page)}: {len(lost.words)} word(s) drawn past the "
+                f"{lost.edge} edge of the page, where no reader sees them: {shown!r}",
+                "make the content narrower (a wide table, an image, a long line of code)",
+            )
+        )
     with _captured() as log:
         data = rendered.write_pdf(
             pdf_identifier=identifier or None,
@@ -225,7 +264,7 @@ def save_pdf(
             )
         )
     families = frozenset(font.family for font in rendered.fonts.values())
-    return PdfResult(pages=finished.pages, families=families)
+    return PdfResult(pages=finished.pages, families=families, html=layout.html)
 
 
 def write_pdf(
@@ -240,9 +279,12 @@ def write_pdf(
     locate: Callable[[str], Location] | None = None,
     identifier: bytes = b"",
     allow_remote: bool = False,
+    split: Splitter | None = None,
 ) -> PdfResult:
-    """Lay out ``document`` (HTML) and write it to ``out``: ``layout_pdf`` + ``save_pdf``."""
+    """Lay out ``document`` (HTML) and write it to ``out``: ``layout_pdf``, ``fit`` (cramped
+    tables split, with ``split``), ``save_pdf``."""
     layout = layout_pdf(document, base=base, roots=roots, source=source, allow_remote=allow_remote)
+    layout = fit(layout, split, base=base, roots=roots, allow_remote=allow_remote)
     return save_pdf(
         layout,
         out,
@@ -265,33 +307,141 @@ def _boxes(box: object) -> Iterator[object]:
         stack.extend(reversed(getattr(current, "children", None) or ()))
 
 
-def verify_toc(rendered: weasyprint.Document, labels: PageLabels) -> list[str]:
+@dataclass(frozen=True, slots=True)
+class Overflow:
+    """Text a page draws outside its trim box: a reader never sees it."""
+
+    page: int  # 1-based
+    words: tuple[str, ...]  # in the order the page draws them
+    edge: str  # "right", "left", "bottom" or "top"
+
+
+@dataclass(frozen=True, slots=True)
+class Cramped:
+    """A table laid out with columns too narrow to read, and how to split it."""
+
+    table: int  # its place among the document's tables (0 for the first)
+    columns: int
+    per_part: int  # data columns per part; the first column repeats in each part
+
+
+# A column narrower than this many times its font size holds about five characters a line.
+NARROWEST = 3.5
+# What a split aims to give each data column.
+COMFORTABLE = 7.0
+TOLERANCE = 1.0  # CSS px: rounding in the layout is not overflow
+
+
+@dataclass(frozen=True, slots=True)
+class Inspection:
+    """What one walk over the laid-out pages found."""
+
+    toc: dict[str, str]  # contents link → the page number it prints
+    anchors: dict[str, int]  # anchor → 1-based page
+    overflow: tuple[Overflow, ...]
+    cramped: tuple[Cramped, ...]
+
+
+def inspect(rendered: weasyprint.Document, root: object = None) -> Inspection:
+    """One pass over every box of every page (cheap next to the layout): the page numbers
+    the contents print, text drawn outside the trim box, tables too cramped to read
+    (``root``, the parsed document, tells which table a box is)."""
+    toc: dict[str, str] = {}
+    anchors: dict[str, int] = {}
+    overflow: list[Overflow] = []
+    cramped: dict[int, Cramped] = {}
+    tables: dict[int, int] | None = None  # id of a table element → its place
+    for number, page in enumerate(rendered.pages, start=1):
+        for name in page.anchors:
+            anchors.setdefault(name, number)
+        bleed = page.bleed
+        left, top = bleed["left"], bleed["top"]
+        right, bottom = page.width - bleed["right"], page.height - bleed["bottom"]
+        outside: dict[str, list[str]] = {}
+        for box in _boxes(page._page_box):
+            element = getattr(box, "element", None)
+            tag = getattr(box, "element_tag", "")
+            text = getattr(box, "text", None)
+            if text and text.strip():
+                x, y = box.position_x, box.position_y
+                edge = (
+                    "right" if x + box.width > right + TOLERANCE
+                    else "left" if x < left - TOLERANCE
+                    else "bottom" if y + box.height > bottom + TOLERANCE
+                    else "top" if y < top - TOLERANCE
+                    else None
+                )  # fmt: skip
+                if edge:
+                    outside.setdefault(edge, []).extend(_lost_words(box, text, edge, left, right))
+                if (
+                    tag == "a::after"
+                    and element is not None
+                    and "toc-link" in (element.get("class") or "").split()
+                ):
+                    printed = text.strip(" .\u00a0")
+                    if printed:
+                        toc[element.get("href", "")] = printed
+            elif tag == "table" and getattr(box, "column_widths", None) and root is not None:
+                if tables is None:
+                    tables = {id(t): n for n, t in enumerate(_tables(root))}
+                found = _cramped(box, tables.get(id(element)))
+                if found is not None:
+                    cramped.setdefault(found.table, found)
+        overflow.extend(Overflow(number, tuple(words), edge) for edge, words in outside.items())
+    return Inspection(toc, anchors, tuple(overflow), tuple(cramped.values()))
+
+
+def _lost_words(box: object, text: str, edge: str, left: float, right: float) -> list[str]:
+    """The words of a text box that lie past ``edge``: for a line that runs off the side,
+    the share of its words beyond the edge (glyph positions are not kept in the boxes)."""
+    words = text.split()
+    width = float(box.width) or 1.0  # type: ignore[attr-defined]
+    x = float(box.position_x)  # type: ignore[attr-defined]
+    if edge == "right":
+        inside = max(0.0, right - x) / width
+        return words[int(len(words) * inside) :] or words[-1:]
+    if edge == "left":
+        outside = max(0.0, left - x) / width
+        return words[: max(1, math.ceil(len(words) * outside))]
+    return words
+
+
+def _tables(root: object) -> list[object]:
+    """The table elements of a parsed document, in document order (the order lxml finds
+    them in too: both parse the same HTML the same way)."""
+    return [el for el in root.iter() if str(el.tag).rpartition("}")[2] == "table"]  # type: ignore[attr-defined]
+
+
+def _cramped(box: object, number: int | None) -> Cramped | None:
+    """A table whose narrowest column is under ``NARROWEST`` ems, with how many data
+    columns each part of a split should hold (``None`` if splitting would not help)."""
+    if number is None:
+        return None
+    widths: list[float] = list(box.column_widths)  # type: ignore[attr-defined]
+    size = float(box.style["font_size"])  # type: ignore[attr-defined]
+    if len(widths) < 3 or min(widths) >= NARROWEST * size:
+        return None
+    total = float(box.width)  # type: ignore[attr-defined]
+    key = min(widths[0], total * 0.3)
+    per_part = max(1, int((total - key) // (COMFORTABLE * size)))
+    data = len(widths) - 1
+    if per_part >= data:
+        return None
+    parts = -(-data // per_part)
+    return Cramped(number, len(widths), -(-data // parts))
+
+
+def verify_toc(inspection: Inspection, labels: PageLabels) -> list[str]:
     """Compare each printed TOC page number with the folio of the page its target landed
     on (``labels``: roman front matter, arabic main matter, see ``convert/folios.py``).
 
     TOC links carry ``class="toc-link"``; the number is the last text of their ``::after``
     box (``target-counter``).
     """
-    anchor_page: dict[str, int] = {}
-    printed: dict[str, str] = {}
-    for number, page in enumerate(rendered.pages, start=1):
-        for name in page.anchors:
-            anchor_page.setdefault(name, number)
-        for box in _boxes(page._page_box):
-            element = getattr(box, "element", None)
-            if (
-                element is None
-                or getattr(box, "element_tag", "") != "a::after"
-                or "toc-link" not in (element.get("class") or "").split()
-            ):
-                continue
-            text = (getattr(box, "text", "") or "").strip(" .\u00a0")
-            if text:
-                printed[element.get("href", "")] = text
     problems = []
-    for href, text in printed.items():
+    for href, text in inspection.toc.items():
         target = href.removeprefix("#")
-        page = anchor_page.get(target)
+        page = inspection.anchors.get(target)
         if page is None:
             problems.append(f"contents entry {href} points at no anchor (prints {text!r})")
             continue

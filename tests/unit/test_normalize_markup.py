@@ -11,7 +11,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from convert.diagnostics import Report, Severity
@@ -276,6 +276,8 @@ _PIECES = [
 
 @settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(st.lists(st.sampled_from(_PIECES), max_size=16))
+# Found by this test: an unclosed comment hid a code fence from the first pass.
+@example(["<!-- note", "{% highlight py %}", "{% endhighlight %}", "<!-- note"])
 def test_property_idempotent_and_no_crash(tmp_path_factory: pytest.TempPathFactory, lines) -> None:
     root = tmp_path_factory.mktemp("doc", numbered=True)
     out, _ = _run("\n".join(lines), root, rules=RULES)
