@@ -464,7 +464,11 @@ def _decorative_figures(tree: _Tree) -> int:
         if any(p is None for p, _ in marked):
             continue
         siblings = kids(parent)
-        index = next(i for i, s in enumerate(siblings) if s.objgen == element.objgen)
+        index = next(
+            i
+            for i, s in enumerate(siblings)
+            if isinstance(s, Dictionary) and s.objgen == element.objgen
+        )
         siblings[index : index + 1] = [tree.adopt(parent, kid, page) for kid in rest]
         parent.K = Array(siblings)
         _to_artifacts(tree, marked, None)

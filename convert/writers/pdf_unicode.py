@@ -1,7 +1,8 @@
 """ToUnicode maps that PDF/UA-1 (ISO 14289-1, 7.21.7) and PDF/A accept: every glyph maps to
 one or more Unicode values, none of them U+0000, U+FEFF or U+FFFE.
 
-Contract: ``repair_to_unicode(cmap, font_program)`` reads a ToUnicode CMap (``bfchar`` and
+Contract: ``invalid_codes(cmap)`` lists the codes whose entries are invalid;
+``repair_to_unicode(cmap, font_program)`` reads a ToUnicode CMap (``bfchar`` and
 ``bfrange`` entries) and returns ``None`` when every entry is valid (the stream is left as
 it is), else the repaired CMap and how many entries it changed. ``font_program`` is the
 embedded font (TrueType or OpenType, glyph ids equal to the codes, as WeasyPrint's
@@ -36,6 +37,12 @@ class _Entry:
     code: int
     width: int  # bytes in the code (2 for Identity-H)
     text: str | None  # None: the destination is not valid UTF-16BE
+
+
+def invalid_codes(cmap: bytes) -> list[int]:
+    """The codes a ToUnicode CMap maps to nothing, to invalid UTF-16, or to U+0000, U+FEFF
+    or U+FFFE (what ``repair_to_unicode`` repairs, what preflight reports)."""
+    return [e.code for e in _entries(cmap) if not _valid(e.text)]
 
 
 def repair_to_unicode(cmap: bytes, font_program: bytes | None) -> tuple[bytes, int] | None:
