@@ -137,6 +137,17 @@ class _Tree:
             for page in (p.obj for p in pdf.pages)
             if "/StructParents" in page
         }
+        self._walk: list[tuple[pikepdf.Object, pikepdf.Object]] | None = None
+
+    def walk(self) -> list[tuple[pikepdf.Object, pikepdf.Object]]:
+        """``elements(root)`` as a list, kept until a repair changes the tree (``touch``):
+        walking pikepdf objects is the costly part of the repairs."""
+        if self._walk is None:
+            self._walk = list(elements(self.root))
+        return self._walk
+
+    def touch(self) -> None:
+        self._walk = None
 
     def page_array(self, page: pikepdf.Object) -> pikepdf.Object | None:
         """The ParentTree's array for ``page``: MCID → the element that owns it."""
@@ -195,8 +206,8 @@ def _page_of(element: pikepdf.Object, page: pikepdf.Object | None) -> pikepdf.Ob
 def _link_elements(tree: _Tree, hints: TagHints) -> tuple[int, int]:
     """Every Link annotation under a Link element, with /Contents; returns (moved, texts)."""
     moved = contents = 0
-    reachable = {e.objgen for e, _ in elements(tree.root)}
-    parent_of = {e.objgen: p for e, p in elements(tree.root)}
+    reachable = {e.objgen for e, _ in tree.walk()}
+    parent_of = {e.objgen: p for e, p in tree.walk()}
     for page in tree.pdf.pages:
         for annot in page.obj.get("/Annots", []):
             if annot.get("/Subtype") != _LINK:
@@ -205,9 +216,11 @@ def _link_elements(tree: _Tree, hints: TagHints) -> tuple[int, int]:
             if element is None:
                 element = _new_link(tree, annot, page.obj)
                 moved += 1
+                tree.touch()
             elif element.get("/S") != _LINK:
                 element = _move_to_link(tree, annot, element, parent_of)
                 moved += 1
+                tree.touch()
             text = hints.link_texts.get(element.objgen[0])
             if text and str(annot.get("/Contents", "")) != text:
                 annot.Contents = pikepdf.String(text)
@@ -303,7 +316,7 @@ _LIST_ITEM_KIDS = (Name.Lbl, Name.LBody)
 def _list_bodies(tree: _Tree) -> int:
     """Kids of an LI other than Lbl and LBody go into LBody elements (one per run)."""
     made = 0
-    for element, _ in list(elements(tree.root)):
+    for element, _ in tree.walk():
         if element.get("/S") != Name.LI:
             continue
         items = kids(element)
@@ -324,6 +337,8 @@ def _list_bodies(tree: _Tree) -> int:
                 made += 1
             body.K = Array([*kids(body), tree.adopt(body, kid, page)])
         element.K = Array(out)
+    if made:
+        tree.touch()
     return made
 
 
@@ -334,7 +349,7 @@ def _table_headers(tree: _Tree) -> tuple[int, int]:
     """/Scope and /ID on every TH, an /IDTree for every /ID, /Headers naming only IDs
     that exist; returns (scopes given, IDs given or dangling Headers entries removed)."""
     scopes = ids = 0
-    tables = [e for e, _ in elements(tree.root) if e.get("/S") == Name.Table]
+    tables = [e for e, _ in tree.walk() if e.get("/S") == Name.Table]
     for table in tables:
         rows = _rows(table)
         headers_named: dict[str, set[int]] = {}  # TH ID -> indexes of rows whose TDs name it
@@ -414,7 +429,7 @@ def _id_tree(tree: _Tree) -> int:
     name no element. Returns how many entries were dropped."""
     by_id: dict[bytes, pikepdf.Object] = {}
     cells = []
-    for element, _ in elements(tree.root):
+    for element, _ in tree.walk():
         if "/ID" in element:
             by_id.setdefault(bytes(element.ID), element)
         if element.get("/S") in (Name.TD, Name.TH):
@@ -448,21 +463,22 @@ def _decorative_figures(tree: _Tree) -> int:
     """A Figure without /Alt or /ActualText leaves the tree; its content becomes an
     Artifact (WeasyPrint writes a Figure for ``<img alt="">`` without alternate text)."""
     made = 0
-    for element, parent in list(elements(tree.root)):
+    marked: list[tuple[pikepdf.Object, int]] = []
+    for element, parent in tree.walk():
         if element.get("/S") != Name.Figure or _has_text_alternative(element):
             continue
-        marked: list[tuple[pikepdf.Object, int]] = []
+        own: list[tuple[pikepdf.Object, int]] = []
         rest: list[pikepdf.Object] = []
         page = element.get("/Pg")
         for kid in kids(element):
             if isinstance(kid, int) and page is not None:
-                marked.append((page, int(kid)))
+                own.append((page, int(kid)))
             elif isinstance(kid, Dictionary) and kid.get("/Type") == Name.MCR and "/Stm" not in kid:
-                marked.append((kid.get("/Pg", page), int(kid.MCID)))
+                own.append((kid.get("/Pg", page), int(kid.MCID)))
             else:
                 rest.append(kid)  # structure inside a figure: kept, one level up
-        if any(p is None for p, _ in marked):
-            continue
+        if any(p is None for p, _ in own):
+            continue  # content we cannot find on a page: left as it is
         siblings = kids(parent)
         index = next(
             i
@@ -471,8 +487,11 @@ def _decorative_figures(tree: _Tree) -> int:
         )
         siblings[index : index + 1] = [tree.adopt(parent, kid, page) for kid in rest]
         parent.K = Array(siblings)
-        _to_artifacts(tree, marked, None)
+        marked.extend(own)
         made += 1
+    if made:
+        _to_artifacts(tree, marked, None)
+        tree.touch()
     return made
 
 
@@ -483,7 +502,7 @@ def _has_text_alternative(element: pikepdf.Object) -> bool:
 def _pagination_artifacts(tree: _Tree) -> int:
     """Marked content owned by elements the tree does not reach (WeasyPrint's margin boxes:
     running heads and folios) becomes a pagination Artifact."""
-    reachable = {e.objgen for e, _ in elements(tree.root)}
+    reachable = {e.objgen for e, _ in tree.walk()}
     marked: list[tuple[pikepdf.Object, int]] = []
     for page in tree.pdf.pages:
         array = tree.page_array(page.obj)
@@ -536,7 +555,7 @@ def _languages(tree: _Tree, hints: TagHints) -> int:
     document = str(tree.pdf.Root.get("/Lang", ""))
     inherited: dict[tuple[int, int], str] = {tree.root.objgen: document}
     set_count = 0
-    for element, parent in elements(tree.root):
+    for element, parent in tree.walk():
         outer = inherited.get(parent.objgen, document)
         own = str(element.get("/Lang", "")) or hints.languages.get(element.objgen[0], "")
         if own and own.lower() != outer.lower():
