@@ -61,8 +61,6 @@ from pikepdf import Array, Dictionary, Name, Stream
 
 from ..diagnostics import Diagnostic, Location, Severity
 from ..profiles import Colour, Family, Profile, page_size_in
-from ..writers.pdf_tags import elements, is_element, kids
-from ..writers.pdf_unicode import invalid_codes
 from . import PreflightError
 
 _E, _W, _I = Severity.ERROR, Severity.WARNING, Severity.INFO
@@ -706,6 +704,38 @@ def _fonts(pdf: pikepdf.Pdf, profile: Profile, out: _Findings) -> None:
 # --- PDF/UA: the structure tree ----------------------------------------------------------
 
 
+# Written apart from writers/pdf_tags.py on purpose (see the README): a misreading of the
+# standard there must not hide itself here.
+
+
+def _kids(obj: pikepdf.Object) -> list[pikepdf.Object]:
+    k = obj.get("/K")
+    return [] if k is None else list(k) if isinstance(k, Array) else [k]
+
+
+def _is_element(obj: object) -> bool:
+    return (
+        isinstance(obj, Dictionary)
+        and "/S" in obj
+        and obj.get("/Type") not in (Name.MCR, Name.OBJR)
+    )
+
+
+def _tree(root: pikepdf.Object) -> list[pikepdf.Object]:
+    """Every structure element reachable from the root, each once."""
+    out: list[pikepdf.Object] = []
+    seen: set[tuple[int, int]] = set()
+    stack = list(_kids(root))
+    while stack:
+        element = stack.pop()
+        if not _is_element(element) or (element.is_indirect and element.objgen in seen):
+            continue
+        seen.add(element.objgen)
+        out.append(element)
+        stack.extend(_kids(element))
+    return out
+
+
 def _structure(pdf: pikepdf.Pdf, out: _Findings) -> None:
     """The structure tree's PDF/UA-1 rules (ISO 14289-1 7.18.5, 7.5, 7.3, 7.6; the
     ParentTree of ISO 32000-1 14.7.4.4)."""
@@ -713,18 +743,18 @@ def _structure(pdf: pikepdf.Pdf, out: _Findings) -> None:
     parents: dict[int, pikepdf.Object] = {}
     if "/ParentTree" in root:
         parents = {int(k): v for k, v in pikepdf.NumberTree(root.ParentTree).items()}
-    tree = list(elements(root))
-    reachable = {e.objgen for e, _ in tree}
+    tree = _tree(root)
+    reachable = {e.objgen for e in tree}
     ids: set[str] = set()
     if "/IDTree" in root:
         ids = set(pikepdf.NameTree(root.IDTree).keys())
-    for element, _ in tree:
+    for element in tree:
         kind = element.get("/S")
         if kind == Name.LI:
             strays = {
-                str(k.get("/S")) if is_element(k) else "content"
-                for k in kids(element)
-                if not (is_element(k) and k.get("/S") in (Name.Lbl, Name.LBody))
+                str(k.get("/S")) if _is_element(k) else "content"
+                for k in _kids(element)
+                if not (_is_element(k) and k.get("/S") in (Name.Lbl, Name.LBody))
             }
             if strays:
                 out.add(
@@ -764,7 +794,7 @@ def _structure(pdf: pikepdf.Pdf, out: _Findings) -> None:
                 number,
             )
         for owner in owners or []:
-            if is_element(owner) and owner.objgen not in reachable:
+            if _is_element(owner) and owner.objgen not in reachable:
                 out.add(
                     "ua-parent-tree",
                     _E,
@@ -777,14 +807,14 @@ def _structure(pdf: pikepdf.Pdf, out: _Findings) -> None:
                 continue
             owner = parents.get(int(annot.StructParent)) if "/StructParent" in annot else None
             linked = (
-                is_element(owner)
+                _is_element(owner)
                 and owner.objgen in reachable
                 and owner.get("/S") == Name.Link
                 and any(
                     isinstance(k, Dictionary)
                     and k.get("/Type") == Name.OBJR
                     and k.Obj.objgen == annot.objgen
-                    for k in kids(owner)
+                    for k in _kids(owner)
                 )
             )
             if not linked:
@@ -825,7 +855,7 @@ def _to_unicode(pdf: pikepdf.Pdf, out: _Findings) -> None:
         if not isinstance(cmap, Stream) or cmap.objgen in seen:
             continue
         seen.add(cmap.objgen)
-        bad = invalid_codes(cmap.read_bytes())
+        bad = _bad_unicode(cmap.read_bytes())
         if bad:
             name = str(obj.get("/BaseFont", "/?"))[1:]
             out.add(
@@ -835,3 +865,42 @@ def _to_unicode(pdf: pikepdf.Pdf, out: _Findings) -> None:
                 f"(codes {', '.join(f'{c:04x}' for c in bad[:5])})",
                 "map every glyph to the text it draws",
             )
+
+
+_CMAP_TOKEN = re.compile(rb"<([0-9A-Fa-f\s]*)>|\[|\]")
+_BF = re.compile(rb"begin(bfchar|bfrange)(.*?)end\1", re.S)
+_NOT_UNICODE = frozenset("\u0000\ufeff\ufffe")
+
+
+def _bad_unicode(cmap: bytes) -> list[int]:
+    """Source codes whose destination is empty, not UTF-16BE, or U+0000/FEFF/FFFE (a
+    bfrange with one destination string is judged by that string)."""
+
+    def invalid(digits: bytes) -> bool:
+        try:
+            text = bytes.fromhex(re.sub(rb"\s", b"", digits).decode()).decode("utf-16-be")
+        except (ValueError, UnicodeDecodeError):
+            return True
+        return not text or bool(_NOT_UNICODE & set(text))
+
+    bad: list[int] = []
+    for kind, body in _BF.findall(cmap):
+        items: list[bytes | list[bytes]] = []
+        array: list[bytes] | None = None
+        for token in _CMAP_TOKEN.finditer(body):
+            if token[0] == b"[":
+                array = []
+            elif token[0] == b"]":
+                items.append(array or [])
+                array = None
+            elif array is not None:
+                array.append(token[1])
+            else:
+                items.append(token[1])
+        step = 2 if kind == b"bfchar" else 3
+        for i in range(0, len(items) - step + 1, step):
+            source, dest = items[i], items[i + step - 1]
+            low = int(source, 16)  # type: ignore[arg-type]
+            dests = dest if isinstance(dest, list) else [dest]
+            bad.extend(low + n for n, value in enumerate(dests) if invalid(value))
+    return bad
