@@ -71,6 +71,7 @@ OTHER_CODES = frozenset(
         "image.remote-failed",
         "pdf.css",
         "print.flattened",  # writers/pdf_finish.py: images composed onto white for PDF/X-1a
+        "pdf.decorative-image",  # writers/pdf_finish.py: an image without alt text, an Artifact
         "profile.trim",  # pipeline.profile_theme: a page size the store does not print
         *PREFLIGHT_CODES,  # a print or store profile preflights its own output
         "pdf.refused",

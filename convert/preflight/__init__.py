@@ -33,7 +33,8 @@ CODES = frozenset(
         "image-resolution", "interpolate", "lang", "link-annotation", "metadata",
         "metadata-filter", "notdef", "output-intent", "page-count", "page-labels",
         "pdf-version", "pdfa-id", "pdfua-id", "pdfx-version", "rgb", "structure", "title",
-        "transparency", "trapped", "trim-box", "trim-size", "untagged",
+        "transparency", "trapped", "trim-box", "trim-size", "ua-figure", "ua-link",
+        "ua-list", "ua-parent-tree", "ua-table", "ua-to-unicode", "untagged",
     )
 )  # fmt: skip
 

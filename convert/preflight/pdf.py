@@ -16,6 +16,14 @@ document level
 - ``preflight.title``: PDF/X and PDF/UA need a title; PDF/UA shows it (``DisplayDocTitle``).
 - ``preflight.untagged``, ``preflight.lang``: tagged profiles need MarkInfo, a structure
   tree and a document language.
+- ``preflight.ua-link``, ``preflight.ua-list``, ``preflight.ua-table``,
+  ``preflight.ua-figure``, ``preflight.ua-parent-tree`` (tagged profiles): the structure
+  tree PDF/UA-1 asks for: every Link annotation in a Link element (StructParent and OBJR)
+  with alternate text; LI elements holding only Lbl and LBody; every TH with a /Scope and
+  every /Headers ID in the /IDTree; every Figure with alternate text; every StructParents
+  key resolving, and no marked content owned by an element outside the tree.
+- ``preflight.ua-to-unicode`` (tagged and PDF/A profiles): a ToUnicode map entry that maps
+  to nothing, or to U+0000, U+FEFF or U+FFFE.
 - ``preflight.page-labels``: no ``/PageLabels`` (a viewer's page 4 is then not the
   printed iv).
 - ``preflight.bookmarks``: stores refuse an outline in a print interior.
@@ -95,6 +103,10 @@ def check_pdf(path: Path, profile: Profile) -> list[Diagnostic]:
             _annotations(page, profile, number, out)
             _Content(pdf, profile, number, out).page(page)
         _fonts(pdf, profile, out)
+        if profile.tagged and "/StructTreeRoot" in pdf.Root:
+            _structure(pdf, out)
+        if profile.tagged or profile.family is Family.PDFA:
+            _to_unicode(pdf, out)
         return out.items
 
 
@@ -687,3 +699,208 @@ def _fonts(pdf: pikepdf.Pdf, profile: Profile, out: _Findings) -> None:
                 f"font {name} is a subset",
                 f"accepted; {profile.name} prefers fonts embedded whole",
             )
+
+
+# --- PDF/UA: the structure tree ----------------------------------------------------------
+
+
+# Written apart from writers/pdf_tags.py on purpose (see the README): a misreading of the
+# standard there must not hide itself here.
+
+
+def _kids(obj: pikepdf.Object) -> list[pikepdf.Object]:
+    k = obj.get("/K")
+    return [] if k is None else list(k) if isinstance(k, Array) else [k]
+
+
+def _is_element(obj: object) -> bool:
+    return (
+        isinstance(obj, Dictionary)
+        and "/S" in obj
+        and obj.get("/Type") not in (Name.MCR, Name.OBJR)
+    )
+
+
+def _tree(root: pikepdf.Object) -> list[pikepdf.Object]:
+    """Every structure element reachable from the root, each once."""
+    out: list[pikepdf.Object] = []
+    seen: set[tuple[int, int]] = set()
+    stack = list(_kids(root))
+    while stack:
+        element = stack.pop()
+        if not _is_element(element) or (element.is_indirect and element.objgen in seen):
+            continue
+        seen.add(element.objgen)
+        out.append(element)
+        stack.extend(_kids(element))
+    return out
+
+
+def _structure(pdf: pikepdf.Pdf, out: _Findings) -> None:
+    """The structure tree's PDF/UA-1 rules (ISO 14289-1 7.18.5, 7.5, 7.3, 7.6; the
+    ParentTree of ISO 32000-1 14.7.4.4)."""
+    root = pdf.Root.StructTreeRoot
+    parents: dict[int, pikepdf.Object] = {}
+    if "/ParentTree" in root:
+        parents = {int(k): v for k, v in pikepdf.NumberTree(root.ParentTree).items()}
+    tree = _tree(root)
+    reachable = {e.objgen for e in tree}
+    ids: set[str] = set()
+    if "/IDTree" in root:
+        ids = set(pikepdf.NameTree(root.IDTree).keys())
+    for element in tree:
+        kind = element.get("/S")
+        if kind == Name.LI:
+            strays = {
+                str(k.get("/S")) if _is_element(k) else "content"
+                for k in _kids(element)
+                if not (_is_element(k) and k.get("/S") in (Name.Lbl, Name.LBody))
+            }
+            if strays:
+                out.add(
+                    "ua-list",
+                    _E,
+                    f"an LI element holds {', '.join(sorted(strays))}",
+                    "a list item holds only Lbl and LBody",
+                )
+        elif kind == Name.TH and "/Scope" not in _attributes(element):
+            out.add("ua-table", _E, "a TH element without /Scope", "give headers a scope")
+        elif kind == Name.Figure and not any(
+            str(element.get(key, "")).strip() for key in ("/Alt", "/ActualText")
+        ):
+            out.add(
+                "ua-figure",
+                _E,
+                "a Figure element without alternate text",
+                "give images alt text; mark decorative ones as Artifacts",
+            )
+        for name in _attributes(element).get("/Headers", []):
+            if str(name) not in ids:
+                out.add(
+                    "ua-table",
+                    _E,
+                    f"/Headers names {str(name)!r}, which the /IDTree does not hold",
+                    "list every header ID in the IDTree",
+                )
+    for number, page in enumerate(pdf.pages, start=1):
+        key = page.obj.get("/StructParents")
+        owners = parents.get(int(key)) if key is not None else None
+        if key is not None and not isinstance(owners, Array):
+            out.add(
+                "ua-parent-tree",
+                _E,
+                f"the page's StructParents {int(key)} is not in the ParentTree",
+                "map every page's marked content in the ParentTree",
+                number,
+            )
+        for owner in owners or []:
+            if _is_element(owner) and owner.objgen not in reachable:
+                out.add(
+                    "ua-parent-tree",
+                    _E,
+                    "marked content belongs to an element outside the structure tree",
+                    "tag it into the tree, or mark it as an Artifact (running heads)",
+                    number,
+                )
+        for annot in page.obj.get("/Annots", Array()):
+            if annot.get("/Subtype") != Name.Link:
+                continue
+            owner = parents.get(int(annot.StructParent)) if "/StructParent" in annot else None
+            linked = (
+                _is_element(owner)
+                and owner.objgen in reachable
+                and owner.get("/S") == Name.Link
+                and any(
+                    isinstance(k, Dictionary)
+                    and k.get("/Type") == Name.OBJR
+                    and k.Obj.objgen == annot.objgen
+                    for k in _kids(owner)
+                )
+            )
+            if not linked:
+                out.add(
+                    "ua-link",
+                    _E,
+                    "a Link annotation outside a Link structure element",
+                    "nest each link annotation in a Link element (StructParent and OBJR)",
+                    number,
+                )
+            if not str(annot.get("/Contents", "")).strip():
+                out.add(
+                    "ua-link",
+                    _E,
+                    "a Link annotation without alternate text (/Contents)",
+                    "give each link annotation a /Contents",
+                    number,
+                )
+
+
+def _attributes(element: pikepdf.Object) -> pikepdf.Object:
+    """The element's attributes of owner /Table, merged (``/A`` is one dict or an array)."""
+    found = element.get("/A")
+    merged = Dictionary()
+    for item in [found] if isinstance(found, Dictionary) else list(found or []):
+        if isinstance(item, Dictionary) and item.get("/O") == Name.Table:
+            for key, value in item.items():
+                merged[key] = value
+    return merged
+
+
+def _to_unicode(pdf: pikepdf.Pdf, out: _Findings) -> None:
+    seen: set[tuple[int, int]] = set()
+    for obj in pdf.objects:
+        if not isinstance(obj, Dictionary) or obj.get("/Type") != Name.Font:
+            continue
+        cmap = obj.get("/ToUnicode")
+        if not isinstance(cmap, Stream) or cmap.objgen in seen:
+            continue
+        seen.add(cmap.objgen)
+        bad = _bad_unicode(cmap.read_bytes())
+        if bad:
+            name = str(obj.get("/BaseFont", "/?"))[1:]
+            out.add(
+                "ua-to-unicode",
+                _E,
+                f"font {name}: {len(bad)} ToUnicode entries map to no valid Unicode "
+                f"(codes {', '.join(f'{c:04x}' for c in bad[:5])})",
+                "map every glyph to the text it draws",
+            )
+
+
+_CMAP_TOKEN = re.compile(rb"<([0-9A-Fa-f\s]*)>|\[|\]")
+_BF = re.compile(rb"begin(bfchar|bfrange)(.*?)end\1", re.S)
+_NOT_UNICODE = frozenset("\u0000\ufeff\ufffe")
+
+
+def _bad_unicode(cmap: bytes) -> list[int]:
+    """Source codes whose destination is empty, not UTF-16BE, or U+0000/FEFF/FFFE (a
+    bfrange with one destination string is judged by that string)."""
+
+    def invalid(digits: bytes) -> bool:
+        try:
+            text = bytes.fromhex(re.sub(rb"\s", b"", digits).decode()).decode("utf-16-be")
+        except (ValueError, UnicodeDecodeError):
+            return True
+        return not text or bool(_NOT_UNICODE & set(text))
+
+    bad: list[int] = []
+    for kind, body in _BF.findall(cmap):
+        items: list[bytes | list[bytes]] = []
+        array: list[bytes] | None = None
+        for token in _CMAP_TOKEN.finditer(body):
+            if token[0] == b"[":
+                array = []
+            elif token[0] == b"]":
+                items.append(array or [])
+                array = None
+            elif array is not None:
+                array.append(token[1])
+            else:
+                items.append(token[1])
+        step = 2 if kind == b"bfchar" else 3
+        for i in range(0, len(items) - step + 1, step):
+            source, dest = items[i], items[i + step - 1]
+            low = int(source, 16)  # type: ignore[arg-type]
+            dests = dest if isinstance(dest, list) else [dest]
+            bad.extend(low + n for n, value in enumerate(dests) if invalid(value))
+    return bad

@@ -9,7 +9,8 @@ problem (a missing image, an unsupported CSS rule), becomes a diagnostic instead
 scrolling by. Images pass ``assets.check_image`` (pixel count, scripted SVG). Fonts are
 embedded (WeasyPrint subsets them), bookmarks come from the headings, metadata from the
 document's ``<title>``, ``<meta>`` and ``lang``. WeasyPrint writes the PDF variant the
-``Profile`` names; ``pdf_finish.finish_pdf`` completes it (page labels, colour, XMP).
+``Profile`` names; ``pdf_finish.finish_pdf`` completes it (page labels, colour, XMP, the
+structure tree PDF/UA asks for, with ``TagHints`` observed while WeasyPrint tags).
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ import logging
 import math
 import mimetypes
 import re
+import threading
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -27,6 +29,7 @@ from urllib.parse import unquote, urlsplit
 from urllib.request import url2pathname
 
 import weasyprint
+import weasyprint.pdf.tags
 from weasyprint.urls import URLFetcherResponse
 
 from ..assets import ImageRefused, check_image
@@ -37,6 +40,7 @@ from ..paths import within
 from ..profiles import Profile
 from . import atomic_output
 from .pdf_finish import finish_pdf
+from .pdf_tags import TagHints
 
 DATA_URL_LIMIT = 2 * 1024 * 1024
 
@@ -226,7 +230,7 @@ def save_pdf(
                 "make the content narrower (a wide table, an image, a long line of code)",
             )
         )
-    with _captured() as log:
+    with _captured() as log, _observed_tags() as hints:
         data = rendered.write_pdf(
             pdf_identifier=identifier or None,
             pdf_variant=profile.variant,
@@ -234,7 +238,7 @@ def save_pdf(
         )
     with atomic_output(out) as tmp:
         finished = finish_pdf(
-            data, tmp, profile=profile, labels=labels, report=report, source=source
+            data, tmp, profile=profile, labels=labels, report=report, source=source, hints=hints
         )
     where = Location(source)
     for item in layout.refused:
@@ -247,6 +251,8 @@ def save_pdf(
     for level, message in [*layout.messages, *log.messages]:
         if "refused " in message:
             continue  # already reported above, with the reason
+        if _NO_ALT in message:
+            continue  # tagged as decorative by pdf_finish, which reports it (pdf.decorative-image)
         if match := _NOTDEF.search(message):
             missing[match[1]] = missing.get(match[1], 0) + 1
             continue
@@ -297,6 +303,60 @@ def write_pdf(
 
 
 _NOTDEF = re.compile(r"unsupported by fonts: \"(.)\"", re.S)
+_NO_ALT = "has no required alt description"
+
+# WeasyPrint builds the structure tree in ``weasyprint.pdf.tags._build_box_tree``, a
+# generator that calls itself through its module's global name. One document at a time may
+# have it wrapped (threads share the module).
+_TAGGING = threading.Lock()
+
+
+@contextmanager
+def _observed_tags() -> Iterator[TagHints]:
+    """While WeasyPrint tags a document, note for each structure element it makes the
+    language of its box and, for a Link element, the text of the HTML link: the PDF alone
+    cannot tell which HTML element an element stands for, and a box walk of our own would
+    have to copy WeasyPrint's order of elements (lists and tables reorder it).
+
+    The wrapper only watches (it yields what WeasyPrint yields, unchanged); it is removed
+    when the PDF is written. A WeasyPrint without that function gives empty hints, and the
+    repairs that need none still run (``pdf_tags``).
+    """
+    languages: dict[int, str] = {}
+    link_texts: dict[int, str] = {}
+    build = getattr(weasyprint.pdf.tags, "_build_box_tree", None)
+    if build is None:
+        yield TagHints()
+        return
+
+    def observed(box, *args):  # type: ignore[no-untyped-def]
+        for element in build(box, *args):
+            number = getattr(element, "number", None)
+            # The innermost call made the element; outer calls for <html> and <body> only
+            # pass their children's elements on.
+            if number is not None and number not in languages:
+                box = getattr(box, "_box", box)  # an absolutely positioned box's placeholder
+                languages[number] = (box.style["lang"] or "") if box.style else ""
+                if element.get("S") == "/Link" and box.element is not None:
+                    link_texts[number] = _link_text(box.element)
+            yield element
+
+    with _TAGGING:
+        weasyprint.pdf.tags._build_box_tree = observed  # type: ignore[attr-defined]
+        try:
+            # Filled while the caller writes the PDF.
+            yield TagHints(languages, link_texts)
+        finally:
+            weasyprint.pdf.tags._build_box_tree = build  # type: ignore[attr-defined]
+
+
+def _link_text(element: object) -> str:
+    """A link's accessible name: its ``aria-label``, else its text, else the alt text of its
+    images, else its ``title``."""
+    get = element.get  # type: ignore[attr-defined]
+    text = " ".join("".join(element.itertext()).split())  # type: ignore[attr-defined]
+    alts = " ".join(img.get("alt") or "" for img in element.iter("img")).strip()  # type: ignore[attr-defined]
+    return (get("aria-label") or text or alts or get("title") or "").strip()
 
 
 def _boxes(box: object) -> Iterator[object]:

@@ -6,6 +6,11 @@ bytes ``data``, applies the profile, and saves to ``out`` (a path the caller mad
 atomic). Every step is a small function named after the rule it serves:
 
 - ``page_labels``: ``/PageLabels`` matching the printed folios (``folios.PageLabels``).
+- ``pdf_tags.repair_tags`` (tagged profiles): the structure tree PDF/UA-1 asks for (links in
+  Link elements, list bodies, table header scopes and IDs, decorative images and running
+  heads as Artifacts, languages), with ``TagHints`` from the layout.
+- ``valid_to_unicode``: every font's ToUnicode map valid (``pdf_unicode``), whatever the
+  profile: PDF/UA and PDF/A require it, and text extraction needs it everywhere.
 - ``strip_links`` / ``strip_outline``: stores refuse links, annotations and bookmarks in
   print interiors.
 - ``default_colour_spaces`` (PDF/X-4): every resource dictionary gets an ICC-based
@@ -51,6 +56,8 @@ from ..diagnostics import Diagnostic, Location, Report, Severity
 from ..errors import RenderError
 from ..folios import PageLabels
 from ..profiles import Colour, Family, Profile
+from .pdf_tags import TagHints, repair_tags
+from .pdf_unicode import repair_to_unicode
 
 
 @dataclass(frozen=True, slots=True)
@@ -67,8 +74,10 @@ def finish_pdf(
     labels: PageLabels | None,
     report: Report,
     source: Path,
+    hints: TagHints | None = None,
 ) -> Finished:
-    """Apply ``profile`` to the PDF ``data`` and save it to ``out`` (see module docstring)."""
+    """Apply ``profile`` to the PDF ``data`` and save it to ``out`` (see module docstring);
+    ``hints`` (from the layout) name each structure element's language and link text."""
     pdf = pikepdf.open(io.BytesIO(data))
     flattened = 0
     if labels is not None:
@@ -80,8 +89,21 @@ def finish_pdf(
     if profile.tagged:
         pdf.Root.ViewerPreferences = pdf.Root.get("/ViewerPreferences", Dictionary())
         pdf.Root.ViewerPreferences.DisplayDocTitle = True
+        repairs = repair_tags(pdf, hints)
+        if repairs.decorative_figures:
+            report.add(
+                Diagnostic(
+                    "pdf.decorative-image",
+                    Severity.INFO,
+                    Location(source),
+                    f"{repairs.decorative_figures} image(s) without alt text tagged as "
+                    "decorative (an Artifact that screen readers skip)",
+                    "give an image that carries meaning its alt text: ![what it shows](…)",
+                )
+            )
     else:
         strip_tags(pdf)
+    valid_to_unicode(pdf)
     if profile.colour is Colour.ICC:
         default_colour_spaces(pdf)
     elif profile.colour is Colour.CMYK:
@@ -181,6 +203,41 @@ def strip_tags(pdf: pikepdf.Pdf) -> None:
         for annot in page.obj.get("/Annots", []):
             if "/StructParent" in annot:
                 del annot["/StructParent"]
+
+
+def valid_to_unicode(pdf: pikepdf.Pdf) -> int:
+    """Repair every font's ToUnicode map that has entries PDF/UA and PDF/A refuse (see
+    ``pdf_unicode``); returns how many entries changed."""
+    changed = 0
+    seen: set[tuple[int, int]] = set()
+    for resources in _resource_dicts(pdf):
+        for font in resources.get("/Font", {}).values():
+            cmap = font.get("/ToUnicode")
+            if not isinstance(cmap, Stream) or cmap.objgen in seen:
+                continue
+            seen.add(cmap.objgen)
+            repaired = repair_to_unicode(cmap.read_bytes(), _font_program(font))
+            if repaired is not None:
+                cmap.write(repaired[0])
+                changed += repaired[1]
+    return changed
+
+
+def _font_program(font: pikepdf.Object) -> bytes | None:
+    """The embedded TrueType/OpenType program of a Type 0 font whose codes are its glyph
+    ids (Identity CIDToGIDMap, as WeasyPrint writes), else None."""
+    if font.get("/Subtype") != Name.Type0 or not font.get("/DescendantFonts"):
+        return None
+    descendant = font.DescendantFonts[0]
+    if descendant.get("/CIDToGIDMap", Name.Identity) != Name.Identity:
+        return None
+    descriptor = descendant.get("/FontDescriptor", Dictionary())
+    program = descriptor.get("/FontFile2")
+    if program is None and descriptor.get("/FontFile3", Dictionary()).get("/Subtype") == Name(
+        "/OpenType"
+    ):
+        program = descriptor.FontFile3
+    return program.read_bytes() if isinstance(program, Stream) else None
 
 
 def blank_page_at_end(pdf: pikepdf.Pdf) -> None:

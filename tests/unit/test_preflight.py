@@ -250,8 +250,63 @@ def _xmp_without(pdf: pikepdf.Pdf, claims: str) -> None:
     pdf.Root.Metadata.write(_xmp(claims))
 
 
+def _structure(*kinds: str, **extra) -> Callable[[pikepdf.Pdf], None]:
+    """A chain of structure elements under the root (``Document``, then ``kinds``, each
+    the parent of the next), the last with ``extra`` entries."""
+
+    def defect(pdf: pikepdf.Pdf) -> None:
+        root = pdf.Root.StructTreeRoot
+        parent = root
+        for kind in ("Document", *kinds):
+            element = pdf.make_indirect(
+                Dictionary(Type=Name.StructElem, S=Name("/" + kind), P=parent)
+            )
+            parent.K = Array([element])
+            parent = element
+        for key, value in extra.items():
+            parent[Name("/" + key)] = value
+
+    return defect
+
+
+def _untagged_link(pdf: pikepdf.Pdf) -> None:
+    annot = Dictionary(
+        Type=Name.Annot, Subtype=Name.Link, Rect=Array([0, 0, 9, 9]), Contents=pikepdf.String("x")
+    )
+    pdf.pages[0].obj.Annots = Array([pdf.make_indirect(annot)])
+
+
+def _orphan_content(pdf: pikepdf.Pdf) -> None:
+    """Page content owned (ParentTree) by an element the tree does not reach."""
+    orphan = pdf.make_indirect(Dictionary(Type=Name.StructElem, S=Name.Span, K=0))
+    pdf.Root.StructTreeRoot.ParentTree = Dictionary(Nums=Array([0, Array([orphan])]))
+    pdf.pages[0].obj.StructParents = 0
+
+
+def _empty_to_unicode(pdf: pikepdf.Pdf) -> None:
+    font = pdf.pages[0].Resources.Font.F1
+    font.ToUnicode = pdf.make_stream(
+        b"/CIDInit /ProcSet findresource begin 12 dict begin begincmap\n"
+        b"1 beginbfchar\n<0001> <>\nendbfchar\nendcmap end end"
+    )
+
+
 CASES = [
     # (profile, defect, expected code)
+    ("print", _untagged_link, "preflight.ua-link"),
+    ("print", _structure("L", "LI", "P"), "preflight.ua-list"),
+    ("print", _structure("Table", "TR", "TH"), "preflight.ua-table"),
+    (
+        "print",
+        _structure(
+            "Table", "TR", "TD", A=Dictionary(O=Name.Table, Headers=Array([pikepdf.String("h")]))
+        ),
+        "preflight.ua-table",
+    ),
+    ("print", _structure("Figure"), "preflight.ua-figure"),
+    ("print", _structure("Figure", Alt=pikepdf.String("a press")), None),
+    ("print", _orphan_content, "preflight.ua-parent-tree"),
+    ("archive", _empty_to_unicode, "preflight.ua-to-unicode"),
     ("print", _page_content(b"0 0 0 RG 0 0 m 10 10 l S"), None),  # with DefaultRGB: fine
     ("print", _no_defaults, "preflight.device-colour"),
     ("print", _drop("/OutputIntents"), "preflight.output-intent"),
