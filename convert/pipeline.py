@@ -19,7 +19,6 @@ from .load import MAX_INPUT_BYTES, LoadOptions, load
 from .model import Article, Parsed
 from .normalize import RULES, Rule, normalize
 from .parse import parse
-from .preflight import preflight
 from .profiles import Profile, get, page_options
 from .remote import RemoteImages
 from .render import build_for, render_document, render_epub
@@ -27,7 +26,6 @@ from .theme import Theme, load_theme
 from .tree import split_tables
 from .writers.epub import write_epub
 from .writers.html import write_html
-from .writers.pdf import write_pdf
 
 FORMATS = ("pdf", "epub", "html")
 
@@ -98,6 +96,10 @@ def convert_article(path: Path, outdir: Path, options: Options, report: Report) 
             written["epub"] = write_epub(epub_package, outdir / f"{stem}.epub")
         if document is not None and "pdf" in options.formats:
             out = outdir / f"{stem}.pdf"
+            # Imported here: WeasyPrint takes most of a second to import, and an EPUB or
+            # HTML run never needs it.
+            from .writers.pdf import write_pdf
+
             result = write_pdf(
                 document,
                 out=out,
@@ -161,6 +163,8 @@ def self_check(profile: Profile, written: dict[str, Path], report: Report) -> No
         return
     for fmt in ("pdf", "epub"):
         if fmt in written and (fmt == "pdf" or profile.epub is not None):
+            from .preflight import preflight  # pikepdf: only when a profile asks for it
+
             report.extend(preflight(written[fmt], profile))
 
 

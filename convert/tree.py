@@ -264,7 +264,12 @@ def _checkboxes(root: lxml.html.HtmlElement) -> None:
 # A "word" this long (a URL, a path, an identifier) gets break opportunities: lines then
 # fill up to it instead of leaving a justified line of gaps above it.
 LONG_WORD = 30
-_LONG = re.compile(rf"\S{{{LONG_WORD},}}")
+# Longer than this it is no URL but junk (a dumped data structure). Every <wbr> is a box,
+# and WeasyPrint's line breaking grows with the boxes of a line, so such a "word" is only
+# cut into chunks of this size; overflow-wrap breaks each chunk (one huge unbreakable run
+# costs WeasyPrint time quadratic in its length).
+LONGEST_BREAKABLE = 1000
+_LONG = re.compile(rf"(?<!\S)\S{{{LONG_WORD},}}")
 # After these a URL or a path breaks naturally (Chicago's rule for URLs: after a slash,
 # before a dot…); a run with none of them breaks every 20 characters (a string of letters
 # alone is left to hyphenation).
@@ -278,6 +283,8 @@ LONGEST_WORD = 50  # letters: no language's word is longer (German compounds rea
 def _break_points(word: str) -> list[int]:
     """Offsets in ``word`` where a line may break. A word of letters only gets none unless
     it is longer than any real word: hyphenation breaks a word of a language better."""
+    if len(word) > LONGEST_BREAKABLE:
+        return list(range(LONGEST_BREAKABLE, len(word), LONGEST_BREAKABLE))
     if word.isalpha() and len(word) <= LONGEST_WORD:
         return []
     # Not within the first or last few characters: "/usr" stays whole, so does ".py".

@@ -251,3 +251,18 @@ def test_etc_passwd_never_reaches_an_output(tmp_path: Path) -> None:
         for name in z.namelist():
             assert b"root:x:0" not in z.read(name)
     assert not PdfReader(out / "attack.pdf").attachments
+
+
+def test_an_epub_only_run_never_imports_weasyprint(tmp_path: Path) -> None:
+    source = tmp_path / "note.md"
+    source.write_text("---\ntitle: Note\n---\n\nA short note.\n", encoding="utf-8")
+    code = (
+        "import sys\n"
+        "from convert.cli import main\n"
+        f"status = main(['convert', {str(source)!r}, '-o', {str(tmp_path)!r}, "
+        "'--format', 'epub,html', '-q'])\n"
+        "print(status, 'weasyprint' in sys.modules, 'pikepdf' in sys.modules)\n"
+    )
+    run = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+    assert run.stdout.split() == ["0", "False", "False"], run.stderr
+    assert (tmp_path / "note.epub").is_file()

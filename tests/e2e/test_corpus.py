@@ -212,7 +212,9 @@ def test_no_list_quote_code_or_table_lost(converted: Path, source: Path) -> None
     page = lxml.html.parse(str(converted / f"{source.stem}.html")).getroot()
     body = page.find_class("body")[0]
     got = {tag: len(body.findall(f".//{tag}")) for tag in want}
-    assert got == want
+    # At least as many: a repair may add some (a list flattened into a table cell becomes
+    # a list again) and a cramped table is laid out in parts.
+    assert all(got[tag] >= want[tag] for tag in want), (got, want)
 
 
 @pytest.mark.parametrize("source", _commonmark_inputs(), ids=lambda p: p.name)

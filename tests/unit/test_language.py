@@ -147,3 +147,49 @@ def test_huge_body_is_sampled() -> None:
     assert found is not None and found[0] == "uk"
     assert len(text) < language.SAMPLE_CHARS * 2
     assert time.perf_counter() - started < 60  # guard against blow-ups, not a benchmark
+
+
+# --- the model cache --------------------------------------------------------------------------
+
+SAMPLES = [
+    "Dies ist ein kurzer deutscher Text über das Drucken von Büchern und Zeitungen im Dorf.",
+    "Ceci est un court texte français sur l'imprimerie et la fabrication des livres anciens.",
+    "Este es un texto breve en español sobre la imprenta y los libros que salen de ella.",
+    "This is a short English text about printing presses and the books they make for us.",
+    "Это короткий русский текст о печатных станках и книгах, которые на них печатают.",
+]
+
+
+def test_cached_model_reads_like_the_shipped_one(tmp_path, monkeypatch) -> None:
+    from py3langid.langid import MODEL_FILE, LanguageIdentifier
+
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path))
+    language._identifier.cache_clear()
+    try:
+        folder = language.model_cache()
+        assert folder is not None and folder.is_relative_to(tmp_path)
+        assert sorted(p.stem for p in folder.glob("*.npy")) == sorted(language._ARRAYS)
+        cached = language._from_arrays(LanguageIdentifier, folder)
+        shipped = LanguageIdentifier.from_model_file(MODEL_FILE, norm_probs=True)
+        for text in SAMPLES:
+            assert cached.classify(text) == pytest.approx(shipped.classify(text))
+        assert language._identifier().classify(SAMPLES[0])[0] == "de"
+    finally:
+        language._identifier.cache_clear()
+
+
+def test_a_damaged_or_unwritable_cache_falls_back_to_the_shipped_model(tmp_path, monkeypatch):
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path))
+    language._identifier.cache_clear()
+    try:
+        folder = language.model_cache()
+        assert folder is not None
+        (folder / "ptc.npy").write_bytes(b"not an array")
+        language._identifier.cache_clear()
+        assert language._identifier().classify(SAMPLES[1])[0] == "fr"
+        blocked = tmp_path / "file"
+        blocked.write_text("x")
+        monkeypatch.setenv("XDG_CACHE_HOME", str(blocked))  # a file: no folder in it
+        assert language.model_cache() is None
+    finally:
+        language._identifier.cache_clear()
