@@ -68,5 +68,6 @@ clean: ## remove build output and caches (keeps .venv)
 	rm -rf $(BUILD) .pytest_cache .ruff_cache .hypothesis
 	find . -name __pycache__ -type d -not -path './$(VENV)/*' -prune -exec rm -rf {} +
 
-bench: $(STAMP) ## benchmarks: figures and ratios against WeasyPrint alone
+bench: $(STAMP) ## benchmarks: figures and ratios against WeasyPrint alone (and Pandoc)
+	@bash scripts/system-deps.sh --bench
 	$(BIN)/python scripts/bench.py

@@ -20,7 +20,6 @@ from .model import Article, Parsed
 from .normalize import RULES, Rule, normalize
 from .parse import parse
 from .profiles import Profile, get, page_options
-from .remote import RemoteImages
 from .render import build_for, render_document, render_epub
 from .theme import Theme, load_theme
 from .tree import split_tables
@@ -61,7 +60,11 @@ def convert_article(path: Path, outdir: Path, options: Options, report: Report) 
     theme = profile_theme(options.theme, {}, profile, report, article.source)
     build = build_for(article.meta, f"{article.meta.title}\n{article.markdown}")
 
-    remote = RemoteImages(options.remote_images) if options.remote_images else None
+    remote = None
+    if options.remote_images:  # urllib and http.client only when the user allowed hosts
+        from .remote import RemoteImages
+
+        remote = RemoteImages(options.remote_images)
     fetch = remote.fetch if remote else None
     document = epub_package = None
     if {"pdf", "html"} & set(options.formats):

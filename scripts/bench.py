@@ -10,6 +10,9 @@ Sections:
              WeasyPrint alone on the same HTML, and a rebuild after editing one chapter.
 - batch:     200 generated articles with --jobs 1 and 2, next to one process per article
              and to WeasyPrint alone divided by the jobs; no-op reruns of 200 and 1,000.
+- cold:      one whole `pressroom convert` process on the seed article (PDF + EPUB, and
+             EPUB only), next to Pandoc making the same files (WeasyPrint as its PDF
+             engine); skipped with a message when pandoc is not installed.
 - normalize: normalization throughput (MB of Markdown per second) on generated input, next
              to rendering time for the same text, and growth with size (linear or not).
 - reading:   the readers against the CommonMark 0.31.2 and GFM 0.29 spec examples (each
@@ -321,6 +324,44 @@ def bench_book(runs: int, chapters: int = 200) -> None:
     print(f"  one chapter edited, rebuilt   {warm:7.1f} s  (other chapters from the cache)")
 
 
+SEED = ROOT.parent / "shared" / "corpus" / "seed-konotop.md"
+
+
+def bench_cold(runs: int) -> None:
+    import shutil
+
+    print(f"== cold: one whole process each on {SEED.name} (median of {runs})")
+    pandoc = shutil.which("pandoc")
+    weasy = shutil.which("weasyprint") or str(Path(sys.executable).parent / "weasyprint")
+    source = SEED if SEED.is_file() else SAMPLE
+    exe = [sys.executable, "-m", "convert", "convert", str(source), "-q"]
+    with tempfile.TemporaryDirectory() as tmp:
+        out = Path(tmp)
+        # The language model cache is written by the first run of a machine, not timed.
+        _run([*exe, "-o", str(out), "--format", "epub"])
+
+        def timed(cmd: list[str]) -> float:
+            return best_of(runs, lambda: _run(cmd))
+
+        both = timed([*exe, "-o", str(out), "--format", "pdf,epub"])
+        epub = timed([*exe, "-o", str(out), "--format", "epub"])
+        print(f"  pressroom, PDF + EPUB          {both:6.2f} s")
+        print(f"  pressroom, EPUB only           {epub:6.2f} s")
+        if pandoc is None:
+            print("  pandoc: not installed (apt-get install pandoc): no comparison")
+            return
+        p_pdf = [pandoc, str(source), "-o", str(out / "p.pdf"), f"--pdf-engine={weasy}"]
+        p_epub = [pandoc, str(source), "-o", str(out / "p.epub")]
+        pandoc_epub = timed(p_epub)
+        pandoc_both = best_of(runs, lambda: (_run(p_pdf), _run(p_epub)))
+        print(f"  pandoc + weasyprint, PDF + EPUB {pandoc_both:5.2f} s")
+        print(f"  pandoc, EPUB only              {pandoc_epub:6.2f} s")
+        print(
+            f"  ratio PDF + EPUB               {both / pandoc_both:6.2f}x   (limit 1.0x, aim 0.8x)"
+        )
+        print(f"  ratio EPUB only                {epub / pandoc_epub:6.2f}x   (limit 2x, aim 1.5x)")
+
+
 def bench_reading(runs: int) -> None:
     from tests.conformance import COMMONMARK, GFM, GFM_DIFFERENCES, compare, examples
 
@@ -359,6 +400,7 @@ def bench_reading(runs: int) -> None:
 
 
 SECTIONS = {
+    "cold": bench_cold,
     "article": bench_article,
     "normalize": bench_normalize,
     "reading": bench_reading,

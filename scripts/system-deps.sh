@@ -4,7 +4,7 @@
 # Hebrew and CJK, Noto Color Emoji (emoji, flags and symbols print instead of empty boxes),
 # Java for EPUBCheck, poppler-utils and qpdf for the PDF tests (text, pages, qpdf --check),
 # redis-server for the Celery tests. Installs with apt-get when root on Debian/Ubuntu;
-# otherwise prints the command.
+# otherwise prints the command. With --bench: pandoc, which make bench compares against.
 set -euo pipefail
 
 packages=(
@@ -12,6 +12,9 @@ packages=(
   fonts-dejavu-core fonts-noto-core fonts-noto-cjk fonts-noto-color-emoji
   default-jre-headless poppler-utils qpdf redis-server
 )
+if [ "${1:-}" = "--bench" ]; then
+  packages=(pandoc)
+fi
 
 missing=()
 for pkg in "${packages[@]}"; do
