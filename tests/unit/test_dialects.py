@@ -203,3 +203,15 @@ def test_python_markdown_dialect_keeps_its_own_reading() -> None:
     assert fixed == source.rstrip("\n") or fixed == source
     assert 'class="admonition note"' in html and "<ul>" in html and html.count("<li>") == 2
     assert "markdown.list-indent" not in report.codes()
+
+
+def test_a_title_taken_from_a_heading_is_its_plain_text() -> None:
+    # No frontmatter title: the first heading gives it, without markup or attributes, so
+    # the PDF title and the EPUB dc:title read "Plugins for *Presses*" as a reader sees it.
+    report = Report()
+    article = Article(
+        source=Path("p.md"), meta=Meta(), markdown="# Plugins for *Presses* {#plugins}\n\nText.\n"
+    )
+    fixed = normalize(article, report)
+    assert fixed.meta.title == "Plugins for Presses"
+    assert "meta.title-missing" in report.codes()
