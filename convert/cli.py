@@ -319,6 +319,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     except ConvertError as exc:  # a theme or setup problem that stops every document
         print(f"pressroom: {exc}", file=sys.stderr)
         return 1
+    except BrokenPipeError:
+        # The reader of our output went away (`pressroom check … | head`): not an error of
+        # ours. Python would complain again when it flushes stdout at exit.
+        with contextlib.suppress(OSError):
+            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 141 if os.name == "posix" else 1
 
 
 def _duplicate_stems(inputs: Sequence[Path]) -> str | None:

@@ -266,3 +266,17 @@ def test_an_epub_only_run_never_imports_weasyprint(tmp_path: Path) -> None:
     run = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
     assert run.stdout.split() == ["0", "False", "False"], run.stderr
     assert (tmp_path / "note.epub").is_file()
+
+
+def test_a_closed_pipe_is_no_traceback(tmp_path: Path) -> None:
+    # `pressroom check many.md | head -1`: the reader goes away mid-output.
+    source = tmp_path / "many.md"
+    source.write_text("---\ntitle: T\n---\n\n" + "".join(f"[^{n}]\n\n" for n in range(2000)))
+    run = subprocess.run(
+        f"{sys.executable} -m convert check {source} 2>&1 | head -1",
+        shell=True,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert "Traceback" not in run.stdout + run.stderr
