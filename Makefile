@@ -16,7 +16,7 @@ BOOK_NAMES := $(notdir $(patsubst %/book.toml,%,$(BOOKS)))
 SAMPLE_BOOK ?= field-guide
 
 .DEFAULT_GOAL := help
-.PHONY: help setup system-deps sample book books test test-fast lint format clean bench
+.PHONY: help setup system-deps sample book books test test-fast lint format clean bench messages
 
 help: ## list the targets
 	@grep -E '^[a-zA-Z_%/.-]+:.*## ' $(MAKEFILE_LIST) | \
@@ -72,6 +72,14 @@ format: $(STAMP) ## apply ruff formatting
 clean: ## remove build output and caches (keeps .venv and tools/ace/node_modules)
 	rm -rf $(BUILD) .pytest_cache .ruff_cache .hypothesis
 	find . -name __pycache__ -type d -not -path './$(VENV)/*' -prune -exec rm -rf {} +
+
+messages: $(STAMP) ## re-extract generated strings into convert/locale/pressroom.pot, merge into the catalogs
+	$(BIN)/pybabel extract -F convert/locale/babel.cfg -k text --no-location --omit-header \
+	  --sort-output -o convert/locale/pressroom.pot .
+	for po in convert/locale/*.po; do \
+	  $(BIN)/pybabel update --no-location --omit-header --ignore-obsolete \
+	    -i convert/locale/pressroom.pot -o $$po -l $$(basename $$po .po) --no-fuzzy-matching; \
+	done
 
 bench: $(STAMP) ## benchmarks: figures and ratios against WeasyPrint alone (and Pandoc)
 	@bash scripts/system-deps.sh --bench

@@ -225,6 +225,9 @@ class Prepared:
     number: int  # 1-based position in the book
     anchor: str  # the chapter's own id in the one-document PDF: "c3"
     file_name: str  # its EPUB page: "chapter-03.xhtml"
+    # Its language: its own when its frontmatter names one (or it was detected), else the
+    # book's (a chapter file without "lang" is not English in a Ukrainian book).
+    lang: str = "en"
 
 
 class ChapterCache:
@@ -305,6 +308,7 @@ def prepare_chapters(spec: BookSpec, report: Report, cache: ChapterCache) -> lis
                 number,
                 f"c{number}",
                 f"chapter-{number:02d}.xhtml",
+                article.meta.lang if article.meta.lang_source != "default" else spec.meta.lang,
             )
         )
     return chapters
@@ -435,7 +439,7 @@ def pdf_chapters(
             id_prefix=f"{chapter.anchor}-",
             number_blocks=number_blocks,
             block_prefix=f"{chapter.anchor}-",
-            text=theme.messages(chapter.article.meta.lang),
+            text=theme.messages(chapter.lang),
         )
         rendered.append(_chapter_context(chapter, Markup(body.html)))
     return rendered
@@ -522,8 +526,8 @@ def _chapter_context(chapter: Prepared, body: Markup) -> dict[str, Any]:
         "title": meta.title,
         "subtitle": meta.subtitle,
         "authors": meta.authors,
-        "lang": meta.lang,
-        "dir": direction(meta.lang),
+        "lang": chapter.lang,
+        "dir": direction(chapter.lang),
         "headings": [
             replace(h, id=f"{chapter.anchor}-{h.id}")
             for h in chapter.parsed.headings
@@ -610,7 +614,7 @@ def render_book_epub(
             links=lambda href, c=chapter: graph.resolve(href, c, "epub"),
             block_prefix=f"{chapter.anchor}-",
             page_breaks=at,
-            text=theme.messages(chapter.article.meta.lang),
+            text=theme.messages(chapter.lang),
         )
         context = _chapter_context(chapter, Markup(body.html))
         xhtml = theme.render(

@@ -276,7 +276,8 @@ def cover_asset(path: Path) -> Asset:
 def cover_page(theme: Theme, cover: Asset, **context: Any) -> Page:
     """The EPUB cover page for ``cover`` (articles and books alike)."""
     xhtml = theme.render("cover.xhtml.j2", cover_href=cover.href, **context)
-    title = theme.messages(str(context.get("lang") or "en"))("Cover")
+    text = theme.messages(str(context.get("lang") or "en"))
+    title = text("Cover")
     return Page("cover.xhtml", title, xhtml, kind="cover")
 
 
@@ -375,9 +376,8 @@ def print_edition(theme: Theme, meta: Meta) -> str:
     """How an EPUB names the PDF its page numbers come from (``pageBreakSource``), when
     the source gives no identifier of its own."""
     size = str(theme.options.get("page_size", ""))
-    return theme.messages(meta.lang)(
-        "%(title)s, PDF edition, %(size)s", title=meta.title, size=size
-    )
+    text = theme.messages(meta.lang)
+    return text("%(title)s, PDF edition, %(size)s", title=meta.title, size=size)
 
 
 def package_epub(

@@ -103,6 +103,7 @@ def prepare(
     _checkboxes(root)
     _table_widths(root)
     _break_long_words(root)
+    _placeholders(root, text)
     _figures(root)
     if number_blocks or (target == "epub" and page_breaks is not None):
         _number_blocks(root, block_prefix)
@@ -301,6 +302,24 @@ def _placeholder(alt: str, text: Text) -> lxml.html.HtmlElement:
     span.set("class", "image-missing")
     span.text = text("[Image: %(alt)s]", alt=alt) if alt else text("[Image unavailable]")
     return span
+
+
+_ENGLISH_PLACEHOLDER = re.compile(r"\[Image(?:: (?P<alt>.*)| unavailable)\]", re.S)
+
+
+def _placeholders(root: lxml.html.HtmlElement, text: Text) -> None:
+    """The ``images`` normalization rule writes its placeholders into the Markdown in
+    English (``[Image: alt]``); they are put into the document's language here, in the
+    same words as the placeholders above. (Seam: once that rule leaves the wording to the
+    renderer, this goes.)"""
+    if text is _english:
+        return
+    for span in root.iter("span"):
+        if "image-missing" not in (span.get("class") or "").split() or len(span):
+            continue
+        match = _ENGLISH_PLACEHOLDER.fullmatch((span.text or "").strip())
+        if match:
+            span.text = _placeholder(match["alt"] or "", text).text
 
 
 def _images(
