@@ -464,6 +464,11 @@ def test_wheel_ships_the_themes_and_an_installed_copy_finds_them(tmp_path: Path)
         assert f"convert/themes/{theme}/theme.toml" in names, theme
         assert any(n.startswith(f"convert/themes/{theme}/css/") for n in names), theme
     assert "convert/themes/base/icc/pressroom-cmyk.icc" in names
+    # The message catalogs travel with the code: generated text in every language.
+    from convert.i18n import SUPPORTED
+
+    for language in SUPPORTED:
+        assert f"convert/locale/{language}.po" in names, language
 
     # Install it outside the source tree (non-editable) and ask that copy for its themes.
     target = tmp_path / "site"
@@ -487,3 +492,14 @@ def test_wheel_ships_the_themes_and_an_installed_copy_finds_them(tmp_path: Path)
     )
     assert listing.returncode == 0, listing.stderr
     assert {line.split()[0] for line in listing.stdout.splitlines()} == set(BUILTIN)
+    german = subprocess.run(
+        [
+            sys.executable,
+            "-c",
+            "from convert.i18n import messages; print(messages('de')('Contents'))",
+        ],
+        cwd=tmp_path,
+        env=env,
+        **quiet,
+    )
+    assert german.stdout.strip() == "Inhalt", german.stderr
