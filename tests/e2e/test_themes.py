@@ -119,7 +119,9 @@ def test_right_to_left_samples_set_dir(rendered: dict, theme: str, stem: str) ->
 
 
 def _without_styles(epub: Path) -> dict[str, bytes]:
-    """An EPUB's entries less its style sheets, the links to them and inline styles."""
+    """An EPUB's entries less its style sheets, the links to them and inline styles, and
+    less its print pagination: the page-break markers, the page list and the metadata
+    that name the theme's PDF (its page size sets where pages break)."""
     entries = {}
     with zipfile.ZipFile(epub) as z:
         for name in z.namelist():
@@ -129,6 +131,13 @@ def _without_styles(epub: Path) -> dict[str, bytes]:
             if name.endswith((".xhtml", ".opf")):
                 data = re.sub(rb'\s*<(link rel="stylesheet"|item href="css/)[^>]*/>', b"", data)
                 data = re.sub(rb"\s*<style>.*?</style>", b"", data, flags=re.S)
+                data = re.sub(rb'<span epub:type="pagebreak"[^>]*/>', b"", data)
+                data = re.sub(rb'<nav epub:type="page-list".*?</nav>', b"", data, flags=re.S)
+                data = re.sub(
+                    rb'<meta property="(pageBreakSource|schema:accessibilitySummary)">[^<]*</meta>',
+                    b"",
+                    data,
+                )
             entries[name] = data
     return entries
 
