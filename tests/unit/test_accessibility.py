@@ -10,7 +10,7 @@ import pytest
 
 from convert.accessibility import CONFORMANCE, code_contrast_problems, contrast, describe
 from convert.diagnostics import Severity
-from convert.markdown import highlight_css
+from convert.markdown.highlight import highlight_css
 from convert.model import Page
 from convert.render import code_style
 from convert.theme import available, load_theme

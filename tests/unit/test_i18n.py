@@ -24,6 +24,7 @@ from convert.book import (
 )
 from convert.diagnostics import Report
 from convert.model import PageBreaks
+from convert.profiles import get as get_profile
 from convert.render import build_for, code_css, print_edition
 from convert.theme import load_theme
 
@@ -187,7 +188,7 @@ def _render(manifest: Path) -> str:
     )
     contexts = pdf_chapters(spec, chapters, report=report, theme=theme)
     document = render_book_document(
-        spec, contexts, theme, build=build, profile="screen", front_pages=3,
+        spec, contexts, theme, build=build, profile=get_profile("screen"), front_pages=3,
         code_css=code_css(theme, True),
     )  # fmt: skip
     parts = [page.xhtml for page in package.pages]
