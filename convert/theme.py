@@ -58,7 +58,7 @@ class Theme:
     chain: tuple[ThemeInfo, ...]
     options: Mapping[str, Any]
     env: jinja2.Environment = field(repr=False, compare=False)
-    # One overlay of ``env`` per language, holding that language's gettext.
+    # One environment per language, holding that language's gettext (``_env_for``).
     _envs: dict[str, jinja2.Environment] = field(
         default_factory=dict, init=False, repr=False, compare=False
     )
@@ -104,13 +104,17 @@ class Theme:
         return messages(lang, self.dirs)
 
     def _env_for(self, lang: str) -> jinja2.Environment:
+        """An environment of its own per language: Jinja's ``overlay()`` would share the
+        globals, and the i18n extension installs gettext into its first environment's,
+        so one language's words would leak into another's in a process that renders
+        several (a batch worker)."""
         if lang not in self._envs:
             text = self.messages(lang)
-            overlay = self.env.overlay()
-            overlay.install_gettext_callables(  # type: ignore[attr-defined]
+            env = _environment(self.chain)
+            env.install_gettext_callables(  # type: ignore[attr-defined]
                 text.gettext, text.ngettext, newstyle=True
             )
-            self._envs[lang] = overlay
+            self._envs[lang] = env
         return self._envs[lang]
 
     def render(self, template: str, **context: Any) -> str:

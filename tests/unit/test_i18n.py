@@ -254,3 +254,19 @@ def test_a_theme_overrides_any_string(tmp_path: Path) -> None:
         landmarks=(), page_list=(), stylesheets=[],
     )  # fmt: skip
     assert '<h1 id="toc-title">Sommaire</h1>' in nav
+
+
+def test_languages_rendered_in_one_process_keep_their_own_words() -> None:
+    """Batch workers render many languages with one theme: each keeps its own strings."""
+    theme = load_theme("base")
+
+    def nav(lang: str) -> str:
+        return theme.render(
+            "nav.xhtml.j2", lang=lang, dir="ltr", title="x", book_title="B", toc=(),
+            landmarks=(), page_list=(), stylesheets=[],
+        )  # fmt: skip
+
+    assert "תוכן העניינים" in nav("he")
+    assert '<h1 id="toc-title">Contents</h1>' in nav("en")
+    assert "Inhalt" in nav("de") and "תוכן העניינים" in nav("he")
+    assert '<h1 id="toc-title">Contents</h1>' in nav("en")
