@@ -100,10 +100,10 @@ def prepare(
     except (ValueError, etree.ParserError) as exc:
         raise RenderError(f"the body cannot be parsed as HTML: {exc}", code="render.html") from None
     used = _images(root, images, emit, text)
+    _placeholders(root, text)  # before long words get their break points
     _checkboxes(root)
     _table_widths(root)
     _break_long_words(root)
-    _placeholders(root, text)
     _figures(root)
     if number_blocks or (target == "epub" and page_breaks is not None):
         _number_blocks(root, block_prefix)
