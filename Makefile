@@ -8,13 +8,15 @@ BUILD    ?= build
 BIN      := $(VENV)/bin
 PRESSROOM := $(BIN)/pressroom
 STAMP    := $(VENV)/.installed
+ACE_DIR  := tools/ace
+ACE      := $(ACE_DIR)/node_modules/.bin/ace-cli
 ARTICLES := $(sort $(wildcard content/articles/*.md))
 BOOKS    := $(sort $(wildcard content/books/*/book.toml))
 BOOK_NAMES := $(notdir $(patsubst %/book.toml,%,$(BOOKS)))
 SAMPLE_BOOK ?= field-guide
 
 .DEFAULT_GOAL := help
-.PHONY: help setup system-deps sample book books test test-fast lint format clean bench
+.PHONY: help setup system-deps sample book books test test-fast lint format clean bench messages
 
 help: ## list the targets
 	@grep -E '^[a-zA-Z_%/.-]+:.*## ' $(MAKEFILE_LIST) | \
@@ -23,12 +25,15 @@ help: ## list the targets
 system-deps: ## install the system packages (apt-get as root; else prints the command)
 	@bash scripts/system-deps.sh
 
-$(STAMP): pyproject.toml scripts/system-deps.sh
+$(STAMP): pyproject.toml scripts/system-deps.sh $(ACE_DIR)/package-lock.json
 	@bash scripts/system-deps.sh
 	@$(PYTHON) -c 'import sys; assert sys.version_info >= (3, 11), "Python 3.11+ needed"'
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install -q --upgrade pip
 	$(BIN)/python -m pip install -q -e '.[dev,celery]'
+	@# DAISY Ace for the accessibility tests, into tools/ace/node_modules (not global),
+	@# pinned by its lock file; it drives the system Chromium, so Puppeteer downloads none.
+	PUPPETEER_SKIP_DOWNLOAD=1 npm ci --prefix $(ACE_DIR) --no-audit --no-fund --loglevel=error
 	@touch $@
 
 setup: $(STAMP) ## create .venv with Python and system dependencies
@@ -64,9 +69,17 @@ lint: $(STAMP) ## ruff check and format check
 format: $(STAMP) ## apply ruff formatting
 	$(BIN)/ruff format convert tests
 
-clean: ## remove build output and caches (keeps .venv)
+clean: ## remove build output and caches (keeps .venv and tools/ace/node_modules)
 	rm -rf $(BUILD) .pytest_cache .ruff_cache .hypothesis
 	find . -name __pycache__ -type d -not -path './$(VENV)/*' -prune -exec rm -rf {} +
+
+messages: $(STAMP) ## re-extract generated strings into convert/locale/pressroom.pot, merge into the catalogs
+	$(BIN)/pybabel extract -F convert/locale/babel.cfg -k text --no-location --omit-header \
+	  --sort-output -o convert/locale/pressroom.pot .
+	for po in convert/locale/*.po; do \
+	  $(BIN)/pybabel update --no-location --omit-header --ignore-obsolete \
+	    -i convert/locale/pressroom.pot -o $$po -l $$(basename $$po .po) --no-fuzzy-matching; \
+	done
 
 bench: $(STAMP) ## benchmarks: figures and ratios against WeasyPrint alone (and Pandoc)
 	@bash scripts/system-deps.sh --bench

@@ -253,6 +253,18 @@ def check_image(path: Path) -> None:
         )
 
 
+def animated(path: Path) -> bool:
+    """Whether an image has more than one frame (an animated GIF, WebP or PNG): a
+    possible flashing hazard. Only the header and frame count are read."""
+    if path.suffix.casefold() not in (".gif", ".webp", ".png"):
+        return False
+    try:
+        with Image.open(path) as image:
+            return bool(getattr(image, "is_animated", False))
+    except (OSError, ValueError, SyntaxError, Image.DecompressionBombError):
+        return False
+
+
 def _check_svg(path: Path, size: int) -> None:
     if size > MAX_SVG_BYTES:
         raise ImageRefused(f"{path.name} is {size:,} bytes, over {MAX_SVG_BYTES:,}")

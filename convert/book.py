@@ -13,6 +13,10 @@ Contract:
 - Chapters are cached by content hash in ``OUTDIR/.cache``: a rebuild after editing one
   chapter loads, normalizes and parses only that one (the cache key covers the file's
   bytes, the tool version and the rules), so output is never stale.
+- The EPUB carries the print pages of the PDF laid out in the same run (page-break markers
+  and a page list, ``PageBreaks``): the PDF is laid out first, the EPUB rendered with the
+  pages its blocks landed on. With only the EPUB asked for, the PDF is laid out for that
+  only when ``page_list`` is set (it costs the layout's time).
 """
 
 from __future__ import annotations
@@ -34,8 +38,9 @@ from . import __version__
 from .diagnostics import Diagnostic, Location, Report, Severity
 from .errors import ConvertError
 from .folios import PageLabels
+from .i18n import format_date
 from .load import LoadOptions, load, parse_date
-from .model import Article, Meta, Page, Parsed
+from .model import Article, Meta, Page, PageBreaks, Parsed
 from .normalize import RULES, normalize
 from .parse import parse
 from .paths import is_remote
@@ -46,14 +51,17 @@ from .render import (
     Build,
     EpubPackage,
     build_for,
+    code_css,
     cover_asset,
     cover_page,
     direction,
     epub_stylesheets,
     media_type,
+    package_epub,
+    print_edition,
 )
 from .theme import Theme, load_theme
-from .tree import prepare, split_tables
+from .tree import page_markers, prepare, split_tables
 
 KINDS = ("front", "chapter", "back")
 
@@ -82,8 +90,9 @@ class BookSpec:
     publisher: str
     rights: str
     identifier: str
-    parts: tuple[str, ...]
+    parts: tuple[str, ...]  # "" for a part without a title: "Part 2" in the book's language
     entries: tuple[Entry, ...]
+    page_break_source: str = ""  # the print edition's identifier (an ISBN URN), if given
 
 
 def _text(data: dict[str, Any], key: str, where: Path) -> str:
@@ -174,7 +183,7 @@ def read_book(manifest: Path) -> BookSpec:
         for index, part in enumerate(data["parts"]):
             if not isinstance(part, dict) or "chapters" not in part:
                 raise BookError("each part needs 'title' and 'chapters'", path=manifest)
-            parts.append(str(part.get("title", f"Part {index + 1}")))
+            parts.append(str(part.get("title", "")))
             for path in _files(part["chapters"], base, manifest, "chapters"):
                 entries.append(Entry(path, "chapter", part=index))
     if "chapters" in data or "chapters" in info:
@@ -199,6 +208,7 @@ def read_book(manifest: Path) -> BookSpec:
         identifier=_text(info, "identifier", manifest),
         parts=tuple(parts),
         entries=tuple(entries),
+        page_break_source=_text(info, "page_break_source", manifest),
     )
 
 
@@ -215,6 +225,9 @@ class Prepared:
     number: int  # 1-based position in the book
     anchor: str  # the chapter's own id in the one-document PDF: "c3"
     file_name: str  # its EPUB page: "chapter-03.xhtml"
+    # Its language: its own when its frontmatter names one (or it was detected), else the
+    # book's (a chapter file without "lang" is not English in a Ukrainian book).
+    lang: str = "en"
 
 
 class ChapterCache:
@@ -295,6 +308,7 @@ def prepare_chapters(spec: BookSpec, report: Report, cache: ChapterCache) -> lis
                 number,
                 f"c{number}",
                 f"chapter-{number:02d}.xhtml",
+                article.meta.lang if article.meta.lang_source != "default" else spec.meta.lang,
             )
         )
     return chapters
@@ -403,10 +417,16 @@ def _image_resolver(chapter: Prepared, root: Path, names: Any = None):
 
 
 def pdf_chapters(
-    spec: BookSpec, chapters: Sequence[Prepared], *, report: Report
+    spec: BookSpec,
+    chapters: Sequence[Prepared],
+    *,
+    report: Report,
+    theme: Theme,
+    number_blocks: bool = False,
 ) -> list[dict[str, Any]]:
     """Every chapter's body made fit for the one-document PDF: ids namespaced, links
-    between chapters resolved. Done once, however often the book is laid out."""
+    between chapters resolved (and blocks numbered for an EPUB page list). Done once,
+    however often the book is laid out."""
     graph = LinkGraph.of(chapters)
     rendered = []
     for chapter in chapters:
@@ -417,6 +437,9 @@ def pdf_chapters(
             emit=_emitter(chapter, report),
             links=lambda href, c=chapter: graph.resolve(href, c, "pdf", report),
             id_prefix=f"{chapter.anchor}-",
+            number_blocks=number_blocks,
+            block_prefix=f"{chapter.anchor}-",
+            text=theme.messages(chapter.lang),
         )
         rendered.append(_chapter_context(chapter, Markup(body.html)))
     return rendered
@@ -461,17 +484,39 @@ def _book_css(theme: Theme) -> list[Path]:
         return []
 
 
-def _code_css(theme: Theme, chapters: Sequence[Prepared]) -> str:
-    from .markdown.highlight import highlight_css
+def _code_css(theme: Theme, chapters: Sequence[Prepared]) -> Markup | str:
+    return code_css(theme, any(c.parsed.has_code for c in chapters))
 
-    if any(c.parsed.has_code for c in chapters):
-        return Markup(highlight_css(theme.options.get("code_style", "friendly")))
-    return ""
+
+# epub:type of a front or back matter role (book.toml ``role``) → its DPUB-ARIA role.
+# Roles without one here are not structural semantics EPUB knows: they fall back to
+# "preface" / "appendix".
+DPUB_ROLES = {
+    "abstract": "doc-abstract", "acknowledgments": "doc-acknowledgments",
+    "afterword": "doc-afterword", "appendix": "doc-appendix",
+    "bibliography": "doc-bibliography", "chapter": "doc-chapter", "colophon": "doc-colophon",
+    "conclusion": "doc-conclusion", "credits": "doc-credits", "dedication": "doc-dedication",
+    "endnotes": "doc-endnotes", "epigraph": "doc-epigraph", "epilogue": "doc-epilogue",
+    "errata": "doc-errata", "foreword": "doc-foreword", "glossary": "doc-glossary",
+    "index": "doc-index", "introduction": "doc-introduction", "preface": "doc-preface",
+    "prologue": "doc-prologue",
+}  # fmt: skip
+
+
+def _epub_type(entry: Entry) -> str:
+    if entry.kind == "chapter":
+        return "chapter"
+    if entry.role in DPUB_ROLES:
+        return entry.role
+    return "appendix" if entry.kind == "back" else "preface"
 
 
 def _chapter_context(chapter: Prepared, body: Markup) -> dict[str, Any]:
     meta = chapter.article.meta
+    epub_type = _epub_type(chapter.entry)
     return {
+        "epub_type": epub_type,
+        "aria_role": DPUB_ROLES[epub_type],
         "kind": chapter.entry.kind,
         "role": chapter.entry.role,
         "part": chapter.entry.part,
@@ -481,8 +526,8 @@ def _chapter_context(chapter: Prepared, body: Markup) -> dict[str, Any]:
         "title": meta.title,
         "subtitle": meta.subtitle,
         "authors": meta.authors,
-        "lang": meta.lang,
-        "dir": direction(meta.lang),
+        "lang": chapter.lang,
+        "dir": direction(chapter.lang),
         "headings": [
             replace(h, id=f"{chapter.anchor}-{h.id}")
             for h in chapter.parsed.headings
@@ -501,7 +546,7 @@ def _book_context(spec: BookSpec, build: Build) -> dict[str, Any]:
         "publisher": spec.publisher,
         "rights": spec.rights,
         "identifier": spec.identifier or build.identifier,
-        "date": meta.date.isoformat()[:10] if meta.date else "",
+        "date": format_date(meta.date, meta.lang),
         "year": meta.date.year if meta.date else build.date.year,
         "description": meta.description,
         "cover": meta.cover.as_uri() if meta.cover else "",
@@ -516,9 +561,17 @@ def render_book_epub(
     *,
     build: Build,
     report: Report,
+    page_breaks: PageBreaks | None = None,
 ) -> EpubPackage:
-    """One XHTML page per chapter, plus title and copyright pages and the cover."""
+    """One XHTML page per chapter, plus title and copyright pages and the cover; with
+    ``page_breaks``, the print pages marked where they begin and a page list."""
     graph = LinkGraph.of(chapters)
+    text = theme.messages(spec.meta.lang)
+    at = page_breaks.at if page_breaks is not None else None
+
+    def markers(key: str) -> Markup | str:
+        return Markup(page_markers(at.get(key, ()))) if at is not None else ""
+
     names = AssetNames("images")
     sheets = epub_stylesheets(theme)
     hrefs = [s.href for s in sheets]
@@ -541,17 +594,27 @@ def render_book_epub(
         Page(
             "title.xhtml",
             spec.meta.title,
-            theme.render("book-title.xhtml.j2", title=spec.meta.title, **common),
+            theme.render(
+                "book-title.xhtml.j2",
+                title=spec.meta.title,
+                page_breaks=markers("title"),
+                **common,
+            ),
             kind="title",
         )
     )
+    emitters = {}
     for chapter in chapters:
+        emitters[chapter.file_name] = emit = _emitter(chapter, report)
         body = prepare(
             chapter.parsed.html,
             target="epub",
             images=_image_resolver(chapter, spec.root, names),
-            emit=_emitter(chapter, report),
+            emit=emit,
             links=lambda href, c=chapter: graph.resolve(href, c, "epub"),
+            block_prefix=f"{chapter.anchor}-",
+            page_breaks=at,
+            text=theme.messages(chapter.lang),
         )
         context = _chapter_context(chapter, Markup(body.html))
         xhtml = theme.render(
@@ -559,6 +622,7 @@ def render_book_epub(
             chapter=context,
             title=context["title"],
             code_css=_code_css(theme, [chapter]),
+            page_breaks=markers(chapter.anchor),
             **common,
         )
         part = spec.parts[chapter.entry.part] if chapter.entry.part is not None else None
@@ -570,25 +634,42 @@ def render_book_epub(
                 _nav_headings(chapter),
                 part=part,
                 kind=chapter.entry.kind,
+                role=chapter.entry.role,
             )
         )
     pages.append(
         Page(
             "copyright.xhtml",
-            "Copyright",
-            theme.render("book-copyright.xhtml.j2", title="Copyright", **common),
+            text("Copyright"),
+            theme.render(
+                "book-copyright.xhtml.j2",
+                title=text("Copyright"),
+                page_breaks=markers("copyright"),
+                **common,
+            ),
             kind="copyright",
         )
     )
-    return EpubPackage(
+
+    def finding(code: str, page: str, needle: str, message: str) -> None:
+        severity = Severity.WARNING if code == "a11y.contrast" else Severity.INFO
+        fix = "the EPUB does not claim WCAG 2.2 AA conformance"
+        if page in emitters:
+            emitters[page](code, needle, message, fix, severity)
+        else:
+            report.add(Diagnostic(code, severity, Location(spec.manifest), message, fix))
+
+    return package_epub(
+        theme,
         meta=spec.meta,
         build=build,
-        pages=tuple(pages),
+        pages=pages,
         assets=tuple(names.by_source.values()),
         stylesheets=sheets,
         cover=cover,
-        accessibility_summary="A book with a table of contents, chapters with headings, "
-        "and notes linked both ways.",
+        code=_code_css(theme, chapters),
+        page_breaks=page_breaks,
+        report=finding,
         publisher=spec.publisher,
         rights=spec.rights,
     )
@@ -617,6 +698,7 @@ def build_book(
     profile: str = "screen",
     report: Report,
     use_cache: bool = True,
+    page_list: bool = False,
 ) -> BookResult:
     """Build the book described by ``manifest`` into ``outdir`` (see the module docstring)."""
     from .pipeline import profile_theme, self_check
@@ -627,6 +709,11 @@ def build_book(
     spec = read_book(manifest)
     chosen = get_profile(profile)
     theme = profile_theme(spec.theme, spec.options, chosen, report, spec.manifest)
+    text = theme.messages(spec.meta.lang)
+    spec = replace(
+        spec,
+        parts=tuple(t or text("Part %(n)s", n=i + 1) for i, t in enumerate(spec.parts)),
+    )
     cache = ChapterCache(outdir / ".cache" if use_cache else None)
     chapters = prepare_chapters(spec, report, cache)
     key = spec.meta.title + "".join(c.article.markdown for c in chapters)
@@ -634,12 +721,12 @@ def build_book(
     stem = spec.manifest.parent.name if spec.manifest.name == "book.toml" else spec.manifest.stem
     outputs: dict[str, Path] = {}
     pages = 0
-    if "epub" in formats:
-        package = render_book_epub(spec, chapters, theme, build=build, report=report)
-        outputs["epub"] = write_epub(package, outdir / f"{stem}.epub")
-    if {"pdf", "html"} & set(formats):
-        contexts = pdf_chapters(spec, chapters, report=report)
-        code_css = _code_css(theme, chapters)
+    epub = "epub" in formats
+    layout = labels = None
+    html = ""
+    if {"pdf", "html"} & set(formats) or (epub and page_list):
+        contexts = pdf_chapters(spec, chapters, report=report, theme=theme, number_blocks=epub)
+        highlight = _code_css(theme, chapters)
         roots = (spec.root, *theme.dirs)
 
         def document(front_pages: int, theme: Theme, front_only: bool = False) -> str:
@@ -650,7 +737,7 @@ def build_book(
                 build=build,
                 profile=chosen,
                 front_pages=front_pages,
-                code_css=code_css,
+                code_css=highlight,
                 front_only=front_only,
             )
 
@@ -684,6 +771,17 @@ def build_book(
             front=layout.page_of("title-page", default=1) or 1,
             main=layout.page_of("main-matter", default=1) or 1,
         )
+    if epub:
+        # The EPUB after the layout: it carries the pages the PDF's blocks landed on.
+        breaks = None
+        if layout is not None and labels is not None:
+            source = spec.page_break_source or print_edition(theme, spec.meta)
+            breaks = layout.page_breaks(source, labels)
+        package = render_book_epub(
+            spec, chapters, theme, build=build, report=report, page_breaks=breaks
+        )
+        outputs["epub"] = write_epub(package, outdir / f"{stem}.epub")
+    if layout is not None:
         if "html" in formats:
             outputs["html"] = write_html(html, outdir / f"{stem}.html")
         if "pdf" in formats:

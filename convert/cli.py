@@ -81,6 +81,12 @@ def build_parser() -> argparse.ArgumentParser:
         action="store_true",
         help="let the PDF renderer fetch http(s) resources (off by default)",
     )
+    conv.add_argument(
+        "--page-list",
+        action="store_true",
+        help="with only EPUB asked for: lay out the PDF anyway, so the EPUB carries the "
+        "print page numbers and a page list (slower; with pdf they are always there)",
+    )
     conv.add_argument("-q", "--quiet", action="store_true", help="print errors only")
     _limit_arguments(conv)
     conv.set_defaults(run=_convert)
@@ -113,6 +119,12 @@ def build_parser() -> argparse.ArgumentParser:
     book.add_argument("--report", type=Path, metavar="FILE.json")
     book.add_argument("--strict", action="store_true")
     book.add_argument("--no-cache", action="store_true", help="ignore OUTDIR/.cache")
+    book.add_argument(
+        "--page-list",
+        action="store_true",
+        help="with only EPUB asked for: lay out the PDF anyway, so the EPUB carries the "
+        "print page numbers and a page list (slower; with pdf they are always there)",
+    )
     book.add_argument(
         "--depfile",
         type=Path,
@@ -403,6 +415,7 @@ def _convert(args: argparse.Namespace) -> int:
         rules=args.settings.rules,
         max_input_bytes=int(args.max_input_mb * 1024 * 1024),
         dialect=args.settings.dialect,
+        page_list=args.page_list,
     )
 
     def job(path: Path, report: Report) -> None:
@@ -614,6 +627,7 @@ def _book(args: argparse.Namespace) -> int:
             profile=args.profile,
             report=report,
             use_cache=not args.no_cache,
+            page_list=args.page_list,
         )
     except ConvertError as exc:
         _print_diagnostics(report, quiet=args.quiet)

@@ -80,6 +80,8 @@ OTHER_CODES = frozenset(
         "font.missing-glyph",
         "toc.page-mismatch",
         "layout.overflow",
+        "a11y.image-alt",  # accessibility.describe, through render and book
+        "a11y.contrast",
     }
 )
 

@@ -101,6 +101,32 @@ class Page:
     headings: tuple[Heading, ...] = ()
     part: str | None = None  # in a book: the title of the part the page belongs to
     kind: str = "chapter"  # "cover", "title", "front", "chapter", "back", "copyright"
+    role: str = ""  # front/back matter: "preface", "appendix", "index", …
+
+
+@dataclass(frozen=True, slots=True)
+class NavPoint:
+    """One entry of an EPUB's table of contents, with the entries under it."""
+
+    title: str
+    href: str
+    children: tuple[NavPoint, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class PageBreaks:
+    """Where the pages of the print edition begin, handed from the PDF layout to the EPUB.
+
+    ``at`` maps a block (its ``data-block`` number, or a page-level key such as a
+    chapter's anchor or ``"title"``) to the folio labels of the print pages that begin
+    there, in page order: ``{"c3-12": ("14",), "title": ("i",)}``. A page on which no
+    block begins (a part title, the contents, a blank verso) is listed with the next block
+    that does. ``source`` names the print edition (the EPUB's ``pageBreakSource``).
+    """
+
+    at: Mapping[str, tuple[str, ...]]
+    source: str
+    order: tuple[str, ...] = ()  # every folio label, in page order
 
 
 @dataclass(frozen=True, slots=True)

@@ -3,6 +3,12 @@
 ``convert_article`` names each stage in order: load → normalize → parse → render → write.
 Everything is rendered before anything is written, and if a writer fails the outputs of
 this run are removed, so a document either gets all its outputs or none.
+
+Rendering the PDF includes laying it out, and that comes before the EPUB: the layout
+knows on which page each block begins, and the EPUB gets those pages (``PageBreaks``:
+page-break markers and a page list naming the PDF as its print edition). When only the
+EPUB is asked for, the PDF is laid out for that only with ``page_list`` (it costs the
+layout's time, several times the EPUB's own; see the README).
 """
 
 from __future__ import annotations
@@ -15,12 +21,13 @@ from pathlib import Path
 from . import markdown
 from .diagnostics import Diagnostic, Location, Report, Severity
 from .errors import StrictError
+from .folios import PageLabels
 from .load import MAX_INPUT_BYTES, LoadOptions, load
 from .model import Article, Parsed
 from .normalize import RULES, Rule, normalize
 from .parse import parse
 from .profiles import Profile, get, page_options
-from .render import build_for, render_document, render_epub
+from .render import build_for, print_edition, render_document, render_epub
 from .theme import Theme, load_theme
 from .tree import split_tables
 from .writers.epub import write_epub
@@ -41,6 +48,7 @@ class Options:
     remote_images: tuple[str, ...] = ()  # hosts whose images are downloaded (off: none)
     max_input_bytes: int = MAX_INPUT_BYTES  # larger sources are refused (load.too-large)
     dialect: str = markdown.DEFAULT  # of documents whose frontmatter names none
+    page_list: bool = False  # lay out the PDF for the EPUB's page list even without "pdf"
 
 
 def prepare(path: Path, report: Report, options: Options) -> tuple[Article, Parsed]:
@@ -66,8 +74,11 @@ def convert_article(path: Path, outdir: Path, options: Options, report: Report) 
 
         remote = RemoteImages(options.remote_images)
     fetch = remote.fetch if remote else None
-    document = epub_package = None
-    if {"pdf", "html"} & set(options.formats):
+    roots = (article.root, *theme.dirs, *((remote.cache,) if remote else ()))
+    epub = "epub" in options.formats
+    lay_out = "pdf" in options.formats or (epub and options.page_list)
+    document = epub_package = layout = None
+    if {"pdf", "html"} & set(options.formats) or lay_out:
         document = render_document(
             article,
             parsed,
@@ -76,9 +87,30 @@ def convert_article(path: Path, outdir: Path, options: Options, report: Report) 
             report=report,
             profile=profile,
             remote=fetch,
+            number_blocks=epub and lay_out,
         )
-    if "epub" in options.formats:
-        epub_package = render_epub(article, parsed, theme, build=build, report=report, remote=fetch)
+    if lay_out and document is not None:
+        # Imported here: WeasyPrint takes most of a second to import, and an EPUB or HTML
+        # run without a page list never needs it.
+        from .writers.pdf import fit, layout_pdf
+
+        where = {
+            "base": article.source.parent,
+            "roots": roots,
+            "allow_remote": options.allow_remote,
+        }
+        layout = layout_pdf(document, source=article.source, **where)
+        layout = fit(layout, split_tables, **where)  # cramped tables split, laid out again
+        document = layout.html or document
+    if epub:
+        breaks = None
+        if layout is not None:
+            breaks = layout.page_breaks(
+                print_edition(theme, article.meta), PageLabels.article(layout.pages)
+            )
+        epub_package = render_epub(
+            article, parsed, theme, build=build, report=report, remote=fetch, page_breaks=breaks
+        )
     if remote:
         for url, why in sorted(remote.failures.items()):
             report.add(
@@ -97,28 +129,21 @@ def convert_article(path: Path, outdir: Path, options: Options, report: Report) 
     try:
         if epub_package is not None:
             written["epub"] = write_epub(epub_package, outdir / f"{stem}.epub")
-        if document is not None and "pdf" in options.formats:
+        if layout is not None and "pdf" in options.formats:
             out = outdir / f"{stem}.pdf"
-            # Imported here: WeasyPrint takes most of a second to import, and an EPUB or
-            # HTML run never needs it.
-            from .writers.pdf import write_pdf
+            from .writers.pdf import save_pdf
 
-            result = write_pdf(
-                document,
-                out=out,
-                base=article.source.parent,
-                roots=(article.root, *theme.dirs, *((remote.cache,) if remote else ())),
+            result = save_pdf(
+                layout,
+                out,
                 report=report,
-                source=article.source,
                 locate=_locator(article),
                 identifier=build.identifier.encode("ascii"),
                 profile=profile,
-                allow_remote=options.allow_remote,
-                split=split_tables,
+                labels=PageLabels.article(layout.pages),
             )
             _check_fonts(result.families, theme.font_families(), report, article.source)
             written["pdf"] = out
-            document = result.html  # what was laid out: cramped tables split
         if document is not None and "html" in options.formats:
             written["html"] = write_html(document, outdir / f"{stem}.html")
         self_check(profile, written, report)

@@ -9,6 +9,15 @@ Contract:
 - Both report what the tree stage repaired (links, images) with the source line.
 - Nothing here reads the clock: dates come from ``Build`` (``SOURCE_DATE_EPOCH``, else the
   article's date), so the same input always renders the same output.
+- Generated text is in the document's language (``Theme.messages``), dates in its
+  locale's long form (``i18n.format_date``).
+- ``package_epub`` finishes the EPUB of an article or a book alike: the navigation tree
+  (nav document and NCX), the landmarks, the page list (from the page-break markers the
+  pages carry, when the PDF layout gave ``PageBreaks``), the nav document rendered by the
+  theme in the publication's language and direction, and the accessibility metadata
+  measured by ``accessibility.describe``; its findings are reported.
+- Code is highlighted in the theme's ``code_style`` (``code_css``); every built-in theme
+  names a style whose colours meet WCAG AA on its background.
 """
 
 from __future__ import annotations
@@ -19,21 +28,23 @@ import mimetypes
 import os
 import re
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from markupsafe import Markup
 
+from .accessibility import CONFORMANCE, Accessibility, describe
 from .assets import check_image
 from .diagnostics import Diagnostic, Location, Report, Severity
+from .i18n import format_date
 from .markdown.highlight import highlight_css
-from .model import Article, Asset, Heading, Meta, Page, Parsed, Target
+from .model import Article, Asset, Heading, Meta, NavPoint, Page, PageBreaks, Parsed, Target
 from .paths import is_remote, resolve_local
 from .profiles import PROFILES, Profile
 from .theme import Theme
-from .tree import Emit, prepare
+from .tree import Emit, page_markers, prepare
 
 _RTL = {"ar", "he", "fa", "ur", "yi", "ps", "sd", "ug", "dv", "ckb"}
 
@@ -93,6 +104,21 @@ def _emitter(article: Article, report: Report) -> Emit:
     return emit
 
 
+# The code style when a theme names none: WCAG AA (4.5:1) on its own background, checked
+# colour by colour (the ``accessible-pygments`` styles are made for that).
+CODE_STYLE = "a11y-high-contrast-light"
+
+
+def code_style(theme: Theme) -> str:
+    return str(theme.options.get("code_style") or CODE_STYLE)
+
+
+def code_css(theme: Theme, used: bool) -> Markup | str:
+    """The stylesheet of highlighted code in the theme's style, or nothing when no page
+    has code."""
+    return Markup(highlight_css(code_style(theme))) if used else ""
+
+
 def _context(article: Article, parsed: Parsed, theme: Theme, build: Build, target: Target) -> dict:
     meta = article.meta
     return {
@@ -101,15 +127,14 @@ def _context(article: Article, parsed: Parsed, theme: Theme, build: Build, targe
         "title": meta.title,
         "lang": meta.lang,
         "dir": direction(meta.lang),
-        "date": _display_date(meta.date, meta.lang),
+        "date": format_date(meta.date, meta.lang),
         "date_iso": w3c_date(meta.date),
         "headings": parsed.headings,
         "toc": _toc_headings(parsed.headings),
         "build": build,
         "target": target,
-        "code_css": Markup(highlight_css(theme.options.get("code_style", "friendly")))
-        if parsed.has_code
-        else "",
+        "code_css": code_css(theme, parsed.has_code),
+        "page_breaks": "",
     }
 
 
@@ -130,16 +155,6 @@ def w3c_date(value: dt.date | None) -> str:
     return value.isoformat()
 
 
-def _display_date(value: dt.date | None, lang: str) -> str:
-    """``9 March 2024`` in English; the unambiguous ISO form in other languages, whose
-    month names (and their grammatical cases) we do not carry."""
-    if value is None:
-        return ""
-    if lang.split("-")[0] == "en":
-        return f"{value.day} {value:%B %Y}"
-    return value.strftime("%Y-%m-%d")
-
-
 def render_document(
     article: Article,
     parsed: Parsed,
@@ -149,10 +164,12 @@ def render_document(
     report: Report,
     profile: Profile = PROFILES["screen"],
     remote: Callable[[str], Path | None] | None = None,
+    number_blocks: bool = False,
 ) -> str:
     """The complete HTML document for WeasyPrint (and ``--format html``).
 
-    ``remote`` fetches images from hosts the user allowed (see ``convert/remote.py``).
+    ``remote`` fetches images from hosts the user allowed (see ``convert/remote.py``);
+    ``number_blocks`` marks the blocks whose pages an EPUB page list will need.
     """
 
     def image(src: str) -> str | None:
@@ -162,7 +179,14 @@ def render_document(
         check_image(found)  # raises ImageRefused: a decompression bomb, a scripted SVG
         return found.as_uri()
 
-    prepared = prepare(parsed.html, target="pdf", images=image, emit=_emitter(article, report))
+    prepared = prepare(
+        parsed.html,
+        target="pdf",
+        images=image,
+        emit=_emitter(article, report),
+        number_blocks=number_blocks,
+        text=theme.messages(article.meta.lang),
+    )
     return theme.render(
         "article.html.j2",
         body=Markup(prepared.html),
@@ -174,8 +198,17 @@ def render_document(
 
 
 @dataclass(frozen=True, slots=True)
+class Landmark:
+    """One entry of the landmarks nav (and of the EPUB 2 guide)."""
+
+    type: str  # epub:type: "cover", "toc", "frontmatter", "bodymatter", "backmatter", …
+    href: str
+    title: str
+
+
+@dataclass(frozen=True, slots=True)
 class EpubPackage:
-    """Everything an EPUB writer needs, already rendered."""
+    """Everything an EPUB writer needs, already rendered (``package_epub`` makes it)."""
 
     meta: Meta
     build: Build
@@ -183,7 +216,12 @@ class EpubPackage:
     assets: tuple[Asset, ...]
     stylesheets: tuple[Asset, ...]
     cover: Asset | None
-    accessibility_summary: str
+    toc: tuple[NavPoint, ...]
+    landmarks: tuple[Landmark, ...]
+    nav: str  # the nav document, XHTML
+    nav_title: str
+    accessibility: Accessibility
+    conformance: str = ""  # the dcterms:conformsTo claim, when the checks passed
     publisher: str = ""
     rights: str = ""
 
@@ -238,7 +276,170 @@ def cover_asset(path: Path) -> Asset:
 def cover_page(theme: Theme, cover: Asset, **context: Any) -> Page:
     """The EPUB cover page for ``cover`` (articles and books alike)."""
     xhtml = theme.render("cover.xhtml.j2", cover_href=cover.href, **context)
-    return Page("cover.xhtml", "Cover", xhtml, kind="cover")
+    text = theme.messages(str(context.get("lang") or "en"))
+    title = text("Cover")
+    return Page("cover.xhtml", title, xhtml, kind="cover")
+
+
+def nav_tree(pages: Sequence[Page]) -> tuple[NavPoint, ...]:
+    """The table of contents: every page but the cover, title and copyright pages, its
+    headings nested by level under it; a book's chapters under their part (which leads
+    to its first chapter)."""
+    tree: list[NavPoint] = []
+    part: tuple[str, list[NavPoint]] | None = None
+    for page in pages:
+        if page.kind in ("cover", "title", "copyright"):
+            continue  # in the reading order, not in the contents
+        entry = NavPoint(page.title, page.file_name, _nested(page.file_name, page.headings))
+        if page.part is None:
+            if part is not None:
+                tree.append(NavPoint(part[0], part[1][0].href, tuple(part[1])))
+                part = None
+            tree.append(entry)
+        elif part is not None and part[0] == page.part:
+            part[1].append(entry)
+        else:
+            if part is not None:
+                tree.append(NavPoint(part[0], part[1][0].href, tuple(part[1])))
+            part = (page.part, [entry])
+    if part is not None:
+        tree.append(NavPoint(part[0], part[1][0].href, tuple(part[1])))
+    return tuple(tree)
+
+
+def _nested(file_name: str, headings: Sequence[Heading]) -> tuple[NavPoint, ...]:
+    """Headings as a tree: each one holds the deeper ones that follow it."""
+    kids: list[list[int]] = [[] for _ in headings]
+    top: list[int] = []
+    open_: list[int] = []  # indexes of the headings still open, shallowest first
+    for index, heading in enumerate(headings):
+        while open_ and headings[open_[-1]].level >= heading.level:
+            open_.pop()
+        (kids[open_[-1]] if open_ else top).append(index)
+        open_.append(index)
+
+    def freeze(index: int) -> NavPoint:
+        heading = headings[index]
+        children = tuple(freeze(k) for k in kids[index])
+        return NavPoint(heading.text or heading.id, f"{file_name}#{heading.id}", children)
+
+    return tuple(freeze(i) for i in top)
+
+
+_MARKER = re.compile(r'<span epub:type="pagebreak"[^>]*\sid="([^"]+)"[^>]*\saria-label="([^"]+)"')
+
+
+def page_list(pages: Sequence[Page], order: Sequence[str]) -> tuple[tuple[str, str], ...]:
+    """(href, label) of every page-break marker the pages carry, in print page order
+    (``order``: every label in page order; the EPUB may put a page elsewhere, such as the
+    copyright page at the back)."""
+    rank = {label: i for i, label in enumerate(order)}
+    found = []
+    for page in pages:
+        for ident, label in _MARKER.findall(page.xhtml):
+            found.append((f"{page.file_name}#{ident}", label))
+    return tuple(sorted(found, key=lambda item: rank.get(item[1], len(rank))))
+
+
+def landmarks(pages: Sequence[Page], text: Callable[..., str]) -> tuple[Landmark, ...]:
+    """Cover, title page, contents, where front matter, body and back matter begin, and
+    an index when a page is one, in reading order (the contents after the title page)."""
+    found: list[Landmark] = []
+    seen: set[str] = set()
+
+    def add(kind: str, href: str, title: str) -> None:
+        if kind not in seen:
+            seen.add(kind)
+            found.append(Landmark(kind, href, title))
+
+    for page in pages:
+        if page.kind == "cover":
+            add("cover", page.file_name, text("Cover"))
+        elif page.kind == "title":
+            add("frontmatter", page.file_name, page.title)
+            add("titlepage", page.file_name, page.title)
+        elif page.kind == "front":
+            add("frontmatter", page.file_name, page.title)
+        elif page.kind == "chapter":
+            add("bodymatter", page.file_name, text("Start"))
+        elif page.kind in ("back", "copyright"):
+            add("backmatter", page.file_name, page.title)
+        if page.role == "index":
+            add("index", page.file_name, page.title)
+    contents = Landmark("toc", "nav.xhtml#toc", text("Contents"))
+    at = next((i for i, mark in enumerate(found) if mark.type not in ("cover", "titlepage")), 0)
+    found.insert(at, contents)
+    return tuple(found)
+
+
+def print_edition(theme: Theme, meta: Meta) -> str:
+    """How an EPUB names the PDF its page numbers come from (``pageBreakSource``), when
+    the source gives no identifier of its own."""
+    size = str(theme.options.get("page_size", ""))
+    text = theme.messages(meta.lang)
+    return text("%(title)s, PDF edition, %(size)s", title=meta.title, size=size)
+
+
+def package_epub(
+    theme: Theme,
+    *,
+    meta: Meta,
+    build: Build,
+    pages: Sequence[Page],
+    assets: Sequence[Asset],
+    stylesheets: Sequence[Asset],
+    cover: Asset | None,
+    code: Markup | str,
+    page_breaks: PageBreaks | None,
+    report: Callable[[str, str, str, str], None],
+    publisher: str = "",
+    rights: str = "",
+) -> EpubPackage:
+    """Finish an EPUB: navigation, landmarks, page list and accessibility (see the
+    module). ``report(code, page, needle, message)`` names a finding's source line."""
+    text = theme.messages(meta.lang)
+    toc = nav_tree(pages)
+    marks = landmarks(pages, text)
+    pagelist = page_list(pages, page_breaks.order) if page_breaks is not None else ()
+    access = describe(
+        pages,
+        assets,
+        text=text,
+        code_css=str(code),
+        page_list=bool(pagelist),
+        page_break_source=page_breaks.source if page_breaks is not None else "",
+        notes=any('epub:type="footnotes"' in page.xhtml for page in pages),
+    )
+    for finding in access.findings:
+        report(finding.code, finding.page, finding.needle, finding.message)
+    nav_title = text("Contents")
+    nav = theme.render(
+        "nav.xhtml.j2",
+        lang=meta.lang,
+        dir=direction(meta.lang),
+        title=nav_title,
+        book_title=meta.title,
+        toc=toc,
+        landmarks=marks,
+        page_list=pagelist,
+        stylesheets=[s.href for s in stylesheets],
+    )
+    return EpubPackage(
+        meta=meta,
+        build=build,
+        pages=tuple(pages),
+        assets=tuple(assets),
+        stylesheets=tuple(stylesheets),
+        cover=cover,
+        toc=toc,
+        landmarks=marks,
+        nav=nav,
+        nav_title=nav_title,
+        accessibility=access,
+        conformance=CONFORMANCE if access.conforms else "",
+        publisher=publisher,
+        rights=rights,
+    )
 
 
 def render_epub(
@@ -249,8 +450,12 @@ def render_epub(
     build: Build,
     report: Report,
     remote: Callable[[str], Path | None] | None = None,
+    page_breaks: PageBreaks | None = None,
 ) -> EpubPackage:
-    """One article as an EPUB: a cover page when it has a cover, and one chapter page."""
+    """One article as an EPUB: a cover page when it has a cover, and one chapter page.
+
+    ``page_breaks`` (from the layout of the same article's PDF) puts the print pages in:
+    markers where they begin and a page list."""
     names = AssetNames("images")
     resolve: Callable[[str], str | None]
 
@@ -261,9 +466,20 @@ def render_epub(
         check_image(found)
         return names.add(found).href
 
-    prepared = prepare(parsed.html, target="epub", images=resolve, emit=_emitter(article, report))
+    emit = _emitter(article, report)
+    text = theme.messages(article.meta.lang)
+    prepared = prepare(
+        parsed.html,
+        target="epub",
+        images=resolve,
+        emit=emit,
+        page_breaks=page_breaks.at if page_breaks is not None else None,
+        text=text,
+    )
     sheets = epub_stylesheets(theme)
     context = _context(article, parsed, theme, build, "epub")
+    if page_breaks is not None:
+        context["page_breaks"] = Markup(page_markers(page_breaks.at.get(START, ())))
     pages: list[Page] = []
     cover = None
     if article.meta.cover is not None:
@@ -276,18 +492,27 @@ def render_epub(
         **context,
     )
     pages.append(Page("chapter.xhtml", article.meta.title, chapter, _toc_headings(parsed.headings)))
-    summary = "Text with headings for navigation and a table of contents." + (
-        " Images carry their alternative text." if names.by_source else ""
-    )
-    return EpubPackage(
+
+    def finding(code: str, page: str, needle: str, message: str) -> None:
+        severity = Severity.WARNING if code == "a11y.contrast" else Severity.INFO
+        emit(code, needle, message, "the EPUB does not claim WCAG 2.2 AA conformance", severity)
+
+    return package_epub(
+        theme,
         meta=article.meta,
         build=build,
-        pages=tuple(pages),
+        pages=pages,
         assets=tuple(names.by_source.values()),
         stylesheets=sheets,
         cover=cover,
-        accessibility_summary=summary,
+        code=context["code_css"],
+        page_breaks=page_breaks,
+        report=finding,
     )
+
+
+# The page-level key of an article's start (its title block) in ``PageBreaks``.
+START = "start"
 
 
 def _toc_headings(headings: tuple[Heading, ...]) -> tuple[Heading, ...]:

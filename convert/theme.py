@@ -5,6 +5,10 @@ the parent; a child overrides single files (first match along the chain wins) an
 the parent's file of the same name explicitly with ``{% extends "!base/article.html.j2" %}``.
 Jinja runs with ``StrictUndefined`` (a typo in a template is an error, not an empty string)
 and autoescape (article text can never inject markup through a template variable).
+Templates write generated text through Jinja's i18n extension (``{{ _("Contents") }}``,
+``{% trans %}``): ``render`` looks it up in the catalogs of the document's language, the
+``lang`` the template is given (``convert/i18n.py``; a theme's ``locale/<lang>.po``
+overrides Pressroom's strings).
 
 Built-in themes live in ``themes/`` at the top of the source tree and ship in the wheel as
 ``convert/themes``; a theme given as a path is loaded from there, its parent looked up next
@@ -25,6 +29,7 @@ import jinja2
 from markupsafe import Markup
 
 from .errors import ThemeError
+from .i18n import Messages, messages
 from .model import Target
 
 _MAX_DEPTH = 16
@@ -53,6 +58,10 @@ class Theme:
     chain: tuple[ThemeInfo, ...]
     options: Mapping[str, Any]
     env: jinja2.Environment = field(repr=False, compare=False)
+    # One environment per language, holding that language's gettext (``_env_for``).
+    _envs: dict[str, jinja2.Environment] = field(
+        default_factory=dict, init=False, repr=False, compare=False
+    )
 
     @property
     def name(self) -> str:
@@ -90,9 +99,29 @@ class Theme:
         """``file:`` URL of the nearest theme's ``relpath``, for templates (``theme_file``)."""
         return self.find(relpath).as_uri()
 
+    def messages(self, lang: str) -> Messages:
+        """The generated strings in ``lang``, with this theme's overrides."""
+        return messages(lang, self.dirs)
+
+    def _env_for(self, lang: str) -> jinja2.Environment:
+        """An environment of its own per language: Jinja's ``overlay()`` would share the
+        globals, and the i18n extension installs gettext into its first environment's,
+        so one language's words would leak into another's in a process that renders
+        several (a batch worker)."""
+        if lang not in self._envs:
+            text = self.messages(lang)
+            env = _environment(self.chain)
+            env.install_gettext_callables(  # type: ignore[attr-defined]
+                text.gettext, text.ngettext, newstyle=True
+            )
+            self._envs[lang] = env
+        return self._envs[lang]
+
     def render(self, template: str, **context: Any) -> str:
+        """Render ``template``; generated text is in the language of ``context["lang"]``."""
+        env = self._env_for(str(context.get("lang") or "en"))
         try:
-            return self.env.get_template(template).render(
+            return env.get_template(template).render(
                 theme=self.options, theme_file=self.file_url, **context
             )
         except jinja2.TemplateNotFound as exc:
@@ -218,6 +247,7 @@ def _environment(chain: tuple[ThemeInfo, ...]) -> jinja2.Environment:
         trim_blocks=True,
         lstrip_blocks=True,
         keep_trailing_newline=True,
+        extensions=["jinja2.ext.i18n"],
     )
     env.filters["css_string"] = css_string
     return env

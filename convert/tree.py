@@ -14,6 +14,17 @@ files it refers to:
 - PDF: each footnote moves to its call site as a ``span.footnote`` (WeasyPrint floats it
   to the foot of the page); EPUB: calls become ``noteref`` links and the notes
   ``epub:type="footnote"`` asides; the result is serialized as XML (XHTML).
+- For an EPUB page list, both targets number the same blocks (paragraphs, list items,
+  headings, code, figures, table rows, definitions; not the notes) in document order:
+  the PDF document (``number_blocks``) carries them as ``data-block="<prefix>N"`` and its
+  layout reports on which page each starts; the EPUB is given those pages back
+  (``page_breaks``: block → folio labels) and gets a ``doc-pagebreak`` marker at the start
+  of each such block, and no ``data-block``.
+- For readers of assistive technology: an empty ``<th>`` becomes a ``<td>`` (a header
+  that names nothing), ``:::`` asides are notes (``role="note"``, not repeated
+  landmarks) labelled by their title, note references and back-links carry a label, the
+  notes section is labelled. Generated words (labels, image placeholders) come from
+  ``text``, the document language's messages (``convert/i18n.py``).
 """
 
 from __future__ import annotations
@@ -22,7 +33,7 @@ import copy
 import html
 import itertools
 import re
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Protocol
 from urllib.parse import unquote
@@ -55,6 +66,14 @@ class Prepared:
     images: tuple[Image, ...]
 
 
+# Generated words: the document language's messages, ``text("Note %(n)s", n=2)``.
+Text = Callable[..., str]
+
+
+def _english(message: str, **values: object) -> str:
+    return message % values if values else message
+
+
 def prepare(
     html: str,
     *,
@@ -63,32 +82,132 @@ def prepare(
     emit: Emit,
     links: Callable[[str], str | None] | None = None,
     id_prefix: str = "",
+    number_blocks: bool = False,
+    block_prefix: str = "",
+    page_breaks: Mapping[str, Sequence[str]] | None = None,
+    text: Text = _english,
 ) -> Prepared:
     """Make the body fragment ``html`` fit for ``target`` (see the module docstring).
 
     In a book, ``links`` maps a relative link (``other.md#sec``) to where it leads in the
     output, or ``None`` when it leads nowhere; ``id_prefix`` namespaces every id of this
-    chapter (and the links to them) so chapters can share headings in one document.
+    chapter (and the links to them) so chapters can share headings in one document, and
+    ``block_prefix`` its block numbers. ``page_breaks`` (EPUB) maps a block number to
+    the labels of the print pages that begin there.
     """
     try:
         root = lxml.html.fragment_fromstring(html or "<p></p>", create_parent="div")
     except (ValueError, etree.ParserError) as exc:
         raise RenderError(f"the body cannot be parsed as HTML: {exc}", code="render.html") from None
-    used = _images(root, images, emit)
+    used = _images(root, images, emit, text)
+    _placeholders(root, text)  # before long words get their break points
     _checkboxes(root)
     _table_widths(root)
     _break_long_words(root)
     _figures(root)
+    if number_blocks or (target == "epub" and page_breaks is not None):
+        _number_blocks(root, block_prefix)
     _named_anchors(root)
     _links(root, emit, links)
+    _empty_headers(root)
     if target == "epub":
-        _footnotes_epub(root)
+        _page_markers(root, page_breaks or {})
+        _asides(root)
+        _footnotes_epub(root, text)
         _align_classes(root)
         _prefix_ids(root, id_prefix)
         return Prepared(_inner(root, xml=True), used)
     _footnotes_inline(root)
     _prefix_ids(root, id_prefix)
     return Prepared(_inner(root, xml=False), used)
+
+
+# Blocks a print page can begin with, as the PDF and the EPUB both have them. A table row
+# is one (its marker goes into its first cell); a block quote or list is not (its first
+# paragraph or item is).
+_BLOCKS = frozenset({"p", "li", "dt", "dd", "h1", "h2", "h3", "h4", "h5", "h6", "pre",
+                     "figure", "tr", "hr"})  # fmt: skip
+BLOCK_ATTRIBUTE = "data-block"
+
+
+def _number_blocks(root: lxml.html.HtmlElement, prefix: str) -> None:
+    """``data-block="<prefix>N"`` on every block outside the notes, in document order
+    (the notes float to the foot of the PDF page and gather at the end of the EPUB
+    page: they have no place of their own to mark)."""
+    notes = next((d for d in root.iter("div") if d.get("class") == "footnote"), None)
+    skip = set(notes.iter()) if notes is not None else set()
+    n = 0
+    for el in root.iter(*_BLOCKS):
+        if el in skip:
+            continue
+        n += 1
+        el.set(BLOCK_ATTRIBUTE, f"{prefix}{n}")
+
+
+def page_marker(label: str) -> lxml.html.HtmlElement:
+    """The EPUB page-break marker for the print page ``label`` (``"12"``, ``"iv"``)."""
+    span = lxml.html.Element("span")
+    span.set("data-epub-type", "pagebreak")
+    span.set("role", "doc-pagebreak")
+    span.set("id", f"page-{label}")
+    span.set("aria-label", label)
+    return span
+
+
+def page_markers(labels: Sequence[str]) -> str:
+    """Markers for ``labels`` as XHTML, for templates (the start of a chapter page)."""
+    parts = [
+        etree.tostring(page_marker(label), method="xml", encoding="unicode") for label in labels
+    ]
+    return "".join(parts).replace("data-epub-type=", "epub:type=")
+
+
+def _page_markers(root: lxml.html.HtmlElement, at: Mapping[str, Sequence[str]]) -> None:
+    """A marker at the start of each block a print page begins with; no ``data-block``
+    stays behind in the EPUB."""
+    for el in list(root.iter()):
+        key = el.attrib.pop(BLOCK_ATTRIBUTE, None)
+        labels = at.get(key) if key is not None else None
+        if not labels:
+            continue
+        host = el
+        if el.tag == "tr":  # a row holds cells only: the marker goes into the first one
+            cells = [c for c in el if c.tag in ("td", "th")]
+            if not cells:
+                continue
+            host = cells[0]
+        elif el.tag == "hr":  # a void element: the marker stands before it
+            for label in labels:
+                el.addprevious(page_marker(label))
+            continue
+        for label in reversed(labels):
+            marker = page_marker(label)
+            marker.tail = host.text
+            host.text = None
+            host.insert(0, marker)
+
+
+def _empty_headers(root: lxml.html.HtmlElement) -> None:
+    """A ``<th>`` with nothing in it names no column or row (a screen reader would
+    announce an empty header for every cell under it): it becomes a ``<td>``."""
+    for th in list(root.iter("th")):
+        if not th.text_content().strip() and not len(th):
+            th.tag = "td"
+
+
+def _asides(root: lxml.html.HtmlElement) -> None:
+    """``:::`` containers are notes within the text, not page landmarks (every one of them
+    would be a ``complementary`` landmark with the same name): ``role="note"``, named by
+    their title."""
+    for n, aside in enumerate(root.iter("aside"), start=1):
+        if aside.get("role") or aside.get("data-epub-type"):
+            continue
+        aside.set("role", "note")
+        title = next((p for p in aside.iter("p") if "admonition-title" in p.get("class", "")), None)
+        if title is not None:
+            if not title.get("id"):
+                title.set("id", f"aside-{n}-title")
+            aside.set("aria-labelledby", title.get("id"))
 
 
 def _align_classes(root: lxml.html.HtmlElement) -> None:
@@ -177,8 +296,34 @@ def _text_of(el: lxml.html.HtmlElement) -> str:
     return " ".join(el.text_content().split())
 
 
+def _placeholder(alt: str, text: Text) -> lxml.html.HtmlElement:
+    """What stands where an image cannot: its alt text, visibly."""
+    span = lxml.html.Element("span")
+    span.set("class", "image-missing")
+    span.text = text("[Image: %(alt)s]", alt=alt) if alt else text("[Image unavailable]")
+    return span
+
+
+_ENGLISH_PLACEHOLDER = re.compile(r"\[Image(?:: (?P<alt>.*)| unavailable)\]", re.S)
+
+
+def _placeholders(root: lxml.html.HtmlElement, text: Text) -> None:
+    """The ``images`` normalization rule writes its placeholders into the Markdown in
+    English (``[Image: alt]``); they are put into the document's language here, in the
+    same words as the placeholders above. (Seam: once that rule leaves the wording to the
+    renderer, this goes.)"""
+    if text is _english:
+        return
+    for span in root.iter("span"):
+        if "image-missing" not in (span.get("class") or "").split() or len(span):
+            continue
+        match = _ENGLISH_PLACEHOLDER.fullmatch((span.text or "").strip())
+        if match:
+            span.text = _placeholder(match["alt"] or "", text).text
+
+
 def _images(
-    root: lxml.html.HtmlElement, images: Callable[[str], str | None], emit: Emit
+    root: lxml.html.HtmlElement, images: Callable[[str], str | None], emit: Emit, text: Text
 ) -> tuple[Image, ...]:
     used: list[Image] = []
     for img in list(root.iter("img")):
@@ -210,10 +355,7 @@ def _images(
             new_src = images(src) if src else None
         except ImageRefused as refused:
             code = "image.unsafe-svg" if refused.code == "image.unsafe-svg" else "image.too-large"
-            placeholder = lxml.html.Element("span")
-            placeholder.set("class", "image-missing")
-            placeholder.text = f"[Image: {alt}]" if alt else "[Image unavailable]"
-            _replace(img, placeholder)
+            _replace(img, _placeholder(alt, text))
             emit(
                 code,
                 src,
@@ -223,10 +365,7 @@ def _images(
             )
             continue
         if new_src is None:
-            placeholder = lxml.html.Element("span")
-            placeholder.set("class", "image-missing")
-            placeholder.text = f"[Image: {alt}]" if alt else "[Image unavailable]"
-            _replace(img, placeholder)
+            _replace(img, _placeholder(alt, text))
             emit(
                 "image.missing",
                 src,
@@ -602,28 +741,34 @@ def _strip_trailing_space(el: lxml.html.HtmlElement) -> None:
         el.text = (el.text or "").rstrip("\xa0 \n")
 
 
-def _footnotes_epub(root: lxml.html.HtmlElement) -> None:
+def _footnotes_epub(root: lxml.html.HtmlElement, text: Text) -> None:
     div, notes = _notes(root)
     if div is None:
         return
     first_ref: dict[str, str] = {}
+    number = {ident: n for n, ident in enumerate(notes, start=1)}
     for sup in root.iter("sup"):
         link = sup.find("a")
         if _FN_REF.match(sup.get("id", "")) and link is not None:
-            first_ref.setdefault((link.get("href") or "")[1:], sup.get("id"))
+            target = (link.get("href") or "")[1:]
+            first_ref.setdefault(target, sup.get("id"))
             link.set("data-epub-type", "noteref")
             link.set("role", "doc-noteref")
             link.set("id", sup.get("id"))
+            if target in number:
+                link.set("aria-label", text("Note %(n)s", n=number[target]))
             del sup.attrib["id"]
     section = lxml.html.Element("section")
     section.set("class", "footnotes")
     section.set("data-epub-type", "footnotes")
+    section.set("aria-label", text("Notes"))
     for n, (ident, li) in enumerate(notes.items(), start=1):
         aside = lxml.html.Element("aside", id=ident)
         aside.set("data-epub-type", "footnote")
         aside.set("role", "doc-footnote")
         back = lxml.html.Element("a", href=f"#{first_ref.get(ident, ident)}")
         back.set("role", "doc-backlink")
+        back.set("aria-label", text("Back to the text of note %(n)s", n=n))
         back.text = f"{n}."
         blocks = list(li)
         if blocks and blocks[0].tag == "p":

@@ -3,14 +3,16 @@
 # subsetter (font subsetting twice as fast), fonts covering Latin, Cyrillic, Greek, Arabic,
 # Hebrew and CJK, Noto Color Emoji (emoji, flags and symbols print instead of empty boxes),
 # Java for EPUBCheck, poppler-utils and qpdf for the PDF tests (text, pages, qpdf --check),
-# redis-server for the Celery tests. Installs with apt-get when root on Debian/Ubuntu;
-# otherwise prints the command. With --bench: pandoc, which make bench compares against.
+# redis-server for the Celery tests, Chromium and Node.js/npm for DAISY Ace (the EPUB
+# accessibility tests). Installs with apt-get when root on Debian/Ubuntu; otherwise prints
+# the command. With --bench: pandoc, which make bench compares against.
 set -euo pipefail
 
 packages=(
   libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0
   fonts-dejavu-core fonts-noto-core fonts-noto-cjk fonts-noto-color-emoji
   default-jre-headless poppler-utils qpdf redis-server
+  chromium nodejs npm
 )
 if [ "${1:-}" = "--bench" ]; then
   packages=(pandoc)
@@ -27,6 +29,11 @@ if command -v java >/dev/null 2>&1; then
 fi
 if command -v redis-server >/dev/null 2>&1; then
   missing=("${missing[@]/redis-server}")
+fi
+# Node.js from elsewhere (NodeSource, nvm) brings its own npm; Debian's npm would clash.
+if command -v node >/dev/null 2>&1 && command -v npm >/dev/null 2>&1; then
+  missing=("${missing[@]/nodejs}")
+  missing=("${missing[@]/npm}")
 fi
 read -r -a missing <<<"${missing[*]:-}"
 

@@ -1,15 +1,21 @@
 """EPUB 3 writer (the only module that imports ebooklib).
 
 Contract: ``write_epub(package, out)`` packs the rendered pages, images and stylesheets of
-an ``EpubPackage`` into an EPUB 3 with a nav document and an NCX, the required metadata
-(identifier, title, language, ``dcterms:modified``), authors, description, subjects,
-accessibility metadata, landmarks and the cover when there is one. The file is written
-atomically and is byte-for-byte reproducible: ebooklib stamps zip entries with the wall
-clock, so its output is repacked with fixed timestamps in a fixed order (``mimetype``
-first, stored).
+an ``EpubPackage`` into an EPUB 3: the nav document the theme rendered (contents,
+landmarks, page list), an NCX built from the same contents tree, the required metadata
+(identifier, title, language, ``dcterms:modified``), authors, description, subjects, the
+accessibility metadata the package measured (``dcterms:conformsTo`` only when its checks
+passed; ``pageBreakSource`` with a page list), an EPUB 2 guide from
+the landmarks, and the cover when there is one. ``<package>`` carries the publication's
+``xml:lang`` and, for a right-to-left language, ``dir``. Nothing here writes words of its
+own: every title comes from the package, in the publication's language. The file is
+written atomically and is byte-for-byte reproducible: ebooklib stamps zip entries with
+the wall clock, so its output is repacked with fixed timestamps in a fixed order
+(``mimetype`` first, stored).
 
 Works around ebooklib 0.20: ``write_epub`` returns ``False`` on I/O errors unless
-``raise_exceptions`` is set, and ``dcterms:modified`` is ``now()`` unless ``mtime`` is given.
+``raise_exceptions`` is set, ``dcterms:modified`` is ``now()`` unless ``mtime`` is given,
+and it never sets ``xml:lang`` on ``<package>`` (a subclass of its writer does).
 """
 
 from __future__ import annotations
@@ -23,49 +29,59 @@ from pathlib import Path
 from ebooklib import epub
 
 from ..errors import WriteError
-from ..model import Heading
+from ..model import NavPoint
 from ..render import EpubPackage, direction
 from . import atomic_output
 
 
 def _accessibility(book: epub.EpubBook, package: EpubPackage) -> None:
-    features = ["structuralNavigation", "tableOfContents", "readingOrder"]
-    if package.assets or package.cover:
-        features.append("alternativeText")
-    entries = [("schema:accessMode", "textual")]
-    if package.assets or package.cover:
-        entries.append(("schema:accessMode", "visual"))
-    entries.append(("schema:accessModeSufficient", "textual"))
-    entries += [("schema:accessibilityFeature", f) for f in features]
-    entries.append(("schema:accessibilityHazard", "none"))
-    entries.append(("schema:accessibilitySummary", package.accessibility_summary))
+    access = package.accessibility
+    entries = [("schema:accessMode", mode) for mode in access.modes]
+    entries += [("schema:accessModeSufficient", mode) for mode in access.sufficient]
+    entries += [("schema:accessibilityFeature", feature) for feature in access.features]
+    entries += [("schema:accessibilityHazard", hazard) for hazard in access.hazards]
+    entries.append(("schema:accessibilitySummary", access.summary))
+    if package.conformance:
+        entries.append(("dcterms:conformsTo", package.conformance))
+        entries.append(("a11y:certifiedBy", "Pressroom"))
+    if access.page_break_source:
+        # EPUB 3.3's own property (no prefix), which EPUBCheck 5 and Ace both read.
+        entries.append(("pageBreakSource", access.page_break_source))
     for prop, value in entries:
         book.add_metadata(None, "meta", value, {"property": prop})
 
 
-def _toc(file_name: str, title: str, headings: Sequence[Heading], uid: str) -> object:
-    """Nav entries for one page: the page itself, its headings nested by level."""
-    children: list[object] = []
-    top = min((h.level for h in headings), default=0)
-    stack: list[tuple[int, list[object]]] = [(top - 1, children)]
-    for i, h in enumerate(headings):
-        entry: list[object] = []
-        while stack and stack[-1][0] >= h.level:
-            stack.pop()
-        link = epub.Link(f"{file_name}#{h.id}", h.text or h.id, f"{uid}-{i}")
-        stack[-1][1].append([link, entry])
-        stack.append((h.level, entry))
-    flat = _flatten(children)
-    page = epub.Link(file_name, title, uid)
-    return (page, flat) if flat else page
-
-
-def _flatten(items: list[object]) -> list[object]:
-    """ebooklib wants a bare Link for a leaf and a (Link, children) tuple for a branch."""
+def _ncx(points: Sequence[NavPoint], uid: str) -> list[object]:
+    """The contents tree as ebooklib wants it for the NCX: a bare Link for a leaf, a
+    (Section, children) tuple for a branch."""
     out: list[object] = []
-    for link, children in items:  # type: ignore[misc]
-        out.append((link, _flatten(children)) if children else link)
+    for i, point in enumerate(points):
+        ident = f"{uid}-{i}"
+        if point.children:
+            out.append((epub.Section(point.title, point.href), _ncx(point.children, ident)))
+        else:
+            out.append(epub.Link(point.href, point.title, ident))
     return out
+
+
+# EPUB 2 guide types for the landmarks that have one.
+_GUIDE = {"cover": "cover", "toc": "toc", "bodymatter": "text", "index": "index"}
+
+
+class _Writer(epub.EpubWriter):
+    """ebooklib's writer, with the publication's language (and direction) on
+    ``<package>``, where EPUB wants it and ebooklib never puts it."""
+
+    def __init__(self, name: str, book: epub.EpubBook, options: dict, lang: str, rtl: bool):
+        super().__init__(name, book, options)
+        self.lang = lang
+        self.rtl = rtl
+
+    def _write_opf_file(self, root: object) -> None:
+        root.set("{http://www.w3.org/XML/1998/namespace}lang", self.lang)  # type: ignore[attr-defined]
+        if self.rtl:
+            root.set("dir", "rtl")  # type: ignore[attr-defined]
+        super()._write_opf_file(root)
 
 
 def _book(package: EpubPackage) -> epub.EpubBook:
@@ -120,8 +136,6 @@ def _book(package: EpubPackage) -> epub.EpubBook:
         book.add_metadata(None, "meta", "", {"name": "cover", "content": "cover-image"})
 
     spine: list[object] = []
-    toc: list[object] = []
-    current_part: tuple[object, list[object]] | None = None
     for i, page in enumerate(package.pages):
         item = epub.EpubItem(
             uid=f"page{i}",
@@ -131,26 +145,19 @@ def _book(package: EpubPackage) -> epub.EpubBook:
         )
         book.add_item(item)
         spine.append(item)
-        if page.kind == "cover":
-            book.guide.append({"type": "cover", "href": page.file_name, "title": "Cover"})
-            continue
-        if page.kind in ("title", "copyright"):
-            continue  # in the reading order, not in the contents
-        entry = _toc(page.file_name, page.title, page.headings, f"toc{i}")
-        if page.part is None:
-            current_part = None
-            toc.append(entry)
-        else:
-            if current_part is None or current_part[0].title != page.part:  # type: ignore[attr-defined]
-                current_part = (epub.Section(page.part, page.file_name), [])
-                toc.append(current_part)
-            current_part[1].append(entry)
-    first_text = next(p for p in package.pages if p.kind == "chapter")
-    book.guide.append({"type": "text", "href": first_text.file_name, "title": "Start"})
-    book.guide.append({"type": "toc", "href": "nav.xhtml", "title": "Contents"})
-    book.toc = toc
+    for mark in package.landmarks:
+        if mark.type in _GUIDE:
+            href = mark.href if mark.type != "toc" else "nav.xhtml"
+            book.guide.append({"type": _GUIDE[mark.type], "href": href, "title": mark.title})
+    book.toc = _ncx(package.toc, "toc")
     book.add_item(epub.EpubNcx())
-    nav = epub.EpubNav(title="Contents")
+    nav = epub.EpubItem(
+        uid="nav",
+        file_name="nav.xhtml",
+        media_type="application/xhtml+xml",
+        content=package.nav.encode("utf-8"),
+    )
+    nav.properties = ["nav"]
     book.add_item(nav)
     # The nav document is a landmark target, so it must be in the spine (EPUBCheck
     # RSC-011); "linear: no" keeps it out of the reading order.
@@ -164,8 +171,11 @@ def write_epub(package: EpubPackage, out: Path) -> Path:
     mtime = package.build.date.replace(tzinfo=None)
     with tempfile.TemporaryDirectory(prefix="pressroom-epub-") as scratch:
         raw = Path(scratch) / "raw.epub"
+        rtl = direction(package.meta.lang) == "rtl"
+        writer = _Writer(str(raw), book, {"mtime": mtime}, package.meta.lang, rtl)
         try:
-            epub.write_epub(str(raw), book, {"raise_exceptions": True, "mtime": mtime})
+            writer.process()
+            writer.write()
         except OSError as exc:
             raise WriteError(f"EPUB packing failed: {exc}", path=out, code="epub.write") from None
         with atomic_output(out) as tmp:

@@ -35,7 +35,8 @@ from weasyprint.urls import URLFetcherResponse
 from ..assets import ImageRefused, check_image
 from ..diagnostics import Diagnostic, Location, Report, Severity
 from ..errors import RenderError
-from ..folios import PageLabels
+from ..folios import COVER, PageLabels
+from ..model import PageBreaks
 from ..paths import within
 from ..profiles import Profile
 from . import atomic_output
@@ -148,6 +149,47 @@ class Layout:
     def page_of(self, anchor: str, default: int | None = None) -> int | None:
         """The 1-based page an anchor (an element id) landed on."""
         return self.inspection.anchors.get(anchor, default)
+
+    def block_starts(self, attribute: str = "data-block") -> dict[str, int]:
+        """The 1-based page on which each element carrying ``attribute`` begins, by the
+        attribute's value (the first page any box of the element lies on)."""
+        starts: dict[str, int] = {}
+        for number, page in enumerate(self.document.pages, start=1):
+            for box in _boxes(page._page_box):
+                element = getattr(box, "element", None)
+                if element is None or "::" in (getattr(box, "element_tag", "") or ""):
+                    continue
+                key = element.get(attribute)
+                if key is not None and key not in starts:
+                    starts[key] = number
+        return starts
+
+    def page_breaks(
+        self, source: str, labels: PageLabels, attribute: str = "data-block"
+    ) -> PageBreaks:
+        """Which block each printed page begins with, labelled by its folio (``labels``,
+        the scheme the PDF's page labels and contents use), for the EPUB's page-break
+        markers. A page on which no block begins goes with the next one that does (or,
+        at the very end, with the last); the cover has no marker."""
+        first: dict[int, str] = {}
+        for key, page in self.block_starts(attribute).items():
+            first.setdefault(page, key)  # dicts keep document order: the first one wins
+        at: dict[str, list[str]] = {}
+        waiting: list[str] = []
+        order: list[str] = []
+        last = None
+        for number in range(1, self.pages + 1):
+            label = labels.label(number)
+            if label != COVER:
+                waiting.append(label)
+                order.append(label)
+            if number in first and waiting:
+                last = first[number]
+                at.setdefault(last, []).extend(waiting)
+                waiting = []
+        if waiting and last is not None:
+            at[last].extend(waiting)
+        return PageBreaks({k: tuple(v) for k, v in at.items()}, source, tuple(order))
 
 
 def warm_up(stylesheets: Sequence[Path] = ()) -> None:

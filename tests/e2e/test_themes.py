@@ -119,7 +119,9 @@ def test_right_to_left_samples_set_dir(rendered: dict, theme: str, stem: str) ->
 
 
 def _without_styles(epub: Path) -> dict[str, bytes]:
-    """An EPUB's entries less its style sheets, the links to them and inline styles."""
+    """An EPUB's entries less its style sheets, the links to them and inline styles, and
+    less its print pagination: the page-break markers, the page list and the metadata
+    that name the theme's PDF (its page size sets where pages break)."""
     entries = {}
     with zipfile.ZipFile(epub) as z:
         for name in z.namelist():
@@ -129,6 +131,13 @@ def _without_styles(epub: Path) -> dict[str, bytes]:
             if name.endswith((".xhtml", ".opf")):
                 data = re.sub(rb'\s*<(link rel="stylesheet"|item href="css/)[^>]*/>', b"", data)
                 data = re.sub(rb"\s*<style>.*?</style>", b"", data, flags=re.S)
+                data = re.sub(rb'<span epub:type="pagebreak"[^>]*/>', b"", data)
+                data = re.sub(rb'<nav epub:type="page-list".*?</nav>', b"", data, flags=re.S)
+                data = re.sub(
+                    rb'<meta property="(pageBreakSource|schema:accessibilitySummary)">[^<]*</meta>',
+                    b"",
+                    data,
+                )
             entries[name] = data
     return entries
 
@@ -464,6 +473,11 @@ def test_wheel_ships_the_themes_and_an_installed_copy_finds_them(tmp_path: Path)
         assert f"convert/themes/{theme}/theme.toml" in names, theme
         assert any(n.startswith(f"convert/themes/{theme}/css/") for n in names), theme
     assert "convert/themes/base/icc/pressroom-cmyk.icc" in names
+    # The message catalogs travel with the code: generated text in every language.
+    from convert.i18n import SUPPORTED
+
+    for language in SUPPORTED:
+        assert f"convert/locale/{language}.po" in names, language
 
     # Install it outside the source tree (non-editable) and ask that copy for its themes.
     target = tmp_path / "site"
@@ -487,3 +501,14 @@ def test_wheel_ships_the_themes_and_an_installed_copy_finds_them(tmp_path: Path)
     )
     assert listing.returncode == 0, listing.stderr
     assert {line.split()[0] for line in listing.stdout.splitlines()} == set(BUILTIN)
+    german = subprocess.run(
+        [
+            sys.executable,
+            "-c",
+            "from convert.i18n import messages; print(messages('de')('Contents'))",
+        ],
+        cwd=tmp_path,
+        env=env,
+        **quiet,
+    )
+    assert german.stdout.strip() == "Inhalt", german.stderr

@@ -127,7 +127,7 @@ def test_every_emitted_code_is_known() -> None:
     """``OTHER_CODES`` and the rules' declared codes cover every code the source emits, so
     every diagnostic can be configured (exception codes are fatal and are not)."""
     emitted: set[str] = set()
-    call = re.compile(r"(?:emit|diag|Diagnostic)\(\s*\"([a-z]+\.[a-z][a-z0-9-]*)\"")
+    call = re.compile(r"(?:emit|diag|Diagnostic|Finding)\(\s*\"([a-z0-9]+\.[a-z][a-z0-9-]*)\"")
     chosen = re.compile(r"\bcode = \"([a-z]+\.[a-z][a-z0-9-]*)\" if .* else \"([^\"]+)\"")
     for path in PACKAGE.rglob("*.py"):
         text = path.read_text(encoding="utf-8")

@@ -92,7 +92,7 @@ def test_child_overrides_template_and_extends_parent(tmp_path: Path) -> None:
     assert [info.name for info in theme.chain] == ["child", "base"]
     assert theme.chain[0].description == "Kid"
     assert theme.options["page_size"] == "Letter"
-    assert theme.options["code_style"] == "friendly"  # inherited
+    assert theme.options["code_style"] == "a11y-light"  # inherited
     assert [p.name for p in theme.stylesheets("pdf")] == ["common.css", "print.css"]
     html = theme.render("article.html.j2", **_article_context("Hi & bye"))
     assert '<p class="child-title">Hi &amp; bye</p>' in html
