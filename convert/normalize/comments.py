@@ -40,7 +40,7 @@ def _comments(run: Run, ctx: Context, escaped: list[int]) -> list[Edit]:
     close = -2  # offset of the next "-->" at or after the current opener; -1: none left
     pos = text.find(_OPEN)
     while pos != -1:
-        if run.in_code(pos):
+        if run.in_code(pos) or (pos and text[pos - 1] == "\\"):  # code, or escaped: text
             pos = text.find(_OPEN, pos + 1)
             continue
         # "<!-->" and "<!--->" are complete (empty) comments in HTML.
@@ -55,16 +55,19 @@ def _comments(run: Run, ctx: Context, escaped: list[int]) -> list[Edit]:
                 # open an HTML block that hides the rest of the document from a CommonMark
                 # reader: escaped, it shows as the text it is.
                 line_start = text.rfind("\n", 0, pos) + 1
-                if not text[line_start:pos].strip(" "):
-                    edits.append(Edit(pos, pos, "\\"))
-                    escaped.append(pos)
-                    ctx.emit(
-                        "markup.comment-unclosed",
-                        run.origin(pos),
-                        "an HTML comment that never closes would hide the rest of the document",
-                        "escaped its '<' so it shows as text, with everything after it",
-                    )
-                break
+                if text[line_start:pos].strip(" "):
+                    # Inside a line it opens no block: text, and later openers still count.
+                    pos = text.find(_OPEN, pos + 1)
+                    continue
+                edits.append(Edit(pos, pos, "\\"))
+                escaped.append(pos)
+                ctx.emit(
+                    "markup.comment-unclosed",
+                    run.origin(pos),
+                    "an HTML comment that never closes would hide the rest of the document",
+                    "escaped its '<' so it shows as text, with everything after it",
+                )
+                break  # the rest of the run is read anew in the next pass
             end = close + len(_CLOSE)
         line_start = text.rfind("\n", 0, pos) + 1
         next_blank = bisect_left(blanks, pos)

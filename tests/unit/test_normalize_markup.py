@@ -278,6 +278,7 @@ _PIECES = [
 @given(st.lists(st.sampled_from(_PIECES), max_size=16))
 # Found by this test: an unclosed comment hid a code fence from the first pass.
 @example(["<!-- note", "{% highlight py %}", "{% endhighlight %}", "<!-- note"])
+@example(["{{Infobox x", "<!-- note", "}}", "<!-- note"])
 def test_property_idempotent_and_no_crash(tmp_path_factory: pytest.TempPathFactory, lines) -> None:
     root = tmp_path_factory.mktemp("doc", numbered=True)
     out, _ = _run("\n".join(lines), root, rules=RULES)
