@@ -27,38 +27,12 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass
 
 from .assets import animated
-from .model import Asset, Page
+from .model import Accessibility, Asset, Finding, Page
 
 CONFORMANCE = "EPUB Accessibility 1.1 - WCAG 2.2 Level AA"
 TEXT_CONTRAST = 4.5  # WCAG 2.2 SC 1.4.3, normal text, Level AA
-
-
-@dataclass(frozen=True, slots=True)
-class Finding:
-    """Something that keeps the publication from claiming conformance."""
-
-    code: str  # "a11y.image-alt" or "a11y.contrast"
-    page: str  # the EPUB page it is on ("" for the whole publication)
-    needle: str  # what to look for in the source to name the line (an image's src)
-    message: str
-
-
-@dataclass(frozen=True, slots=True)
-class Accessibility:
-    modes: tuple[str, ...]
-    sufficient: tuple[str, ...]
-    features: tuple[str, ...]
-    hazards: tuple[str, ...]
-    summary: str
-    findings: tuple[Finding, ...]
-    page_break_source: str = ""
-
-    @property
-    def conforms(self) -> bool:
-        return not self.findings
 
 
 # --- colour -------------------------------------------------------------------------------

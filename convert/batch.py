@@ -35,9 +35,9 @@ from xml.sax.saxutils import escape, quoteattr
 from . import __version__
 from .errors import ConvertError
 from .executors.local import Limits, run_local
-from .jobs import Job, file_sha256
+from .files import atomic_output, file_sha256
+from .jobs import Job
 from .theme import load_theme
-from .writers import atomic_output
 
 ARTICLE_SUFFIXES = (".md", ".markdown")
 MANIFEST = "manifest.json"

@@ -277,7 +277,7 @@ class ChapterCache:
             return
         self.folder.mkdir(parents=True, exist_ok=True)
         os.chmod(self.folder, 0o700)
-        from .writers import atomic_output
+        from .files import atomic_output
 
         with atomic_output(self.folder / key) as tmp:
             tmp.write_bytes(pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL))

@@ -23,13 +23,13 @@ from . import __version__
 from .config import ConfigError, load_settings, rule_names
 from .diagnostics import Report, Severity
 from .errors import ConvertError
+from .files import atomic_output
 from .fixer import fixed_text
 from .load import LoadOptions, decode, load, read_bytes
 from .normalize import normalize
 from .pipeline import FORMATS, Options, convert_article
 from .profiles import PROFILES
 from .theme import available, load_theme, read_info
-from .writers import atomic_output
 
 
 class _Parser(argparse.ArgumentParser):

@@ -8,7 +8,6 @@ line, so one bad document cannot stop a batch.
 
 from __future__ import annotations
 
-import hashlib
 import time
 from dataclasses import asdict, dataclass
 from pathlib import Path
@@ -16,6 +15,7 @@ from typing import Any
 
 from .diagnostics import Report
 from .errors import ConvertError
+from .files import file_sha256
 from .pipeline import Options, convert_article
 
 
@@ -35,14 +35,6 @@ class Job:
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> Job:
         return cls(**{**data, "formats": tuple(data["formats"])})
-
-
-def file_sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with path.open("rb") as handle:
-        for chunk in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(chunk)
-    return digest.hexdigest()
 
 
 def run_job(job: Job) -> dict[str, Any]:

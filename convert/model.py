@@ -130,6 +130,72 @@ class PageBreaks:
 
 
 @dataclass(frozen=True, slots=True)
+class Build:
+    """Facts about this build that templates and writers need; no wall clock."""
+
+    date: dt.datetime
+    identifier: str
+
+    @property
+    def iso(self) -> str:
+        return self.date.strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+@dataclass(frozen=True, slots=True)
+class Finding:
+    """Something that keeps the publication from claiming conformance."""
+
+    code: str  # "a11y.image-alt" or "a11y.contrast"
+    page: str  # the EPUB page it is on ("" for the whole publication)
+    needle: str  # what to look for in the source to name the line (an image's src)
+    message: str
+
+
+@dataclass(frozen=True, slots=True)
+class Accessibility:
+    modes: tuple[str, ...]
+    sufficient: tuple[str, ...]
+    features: tuple[str, ...]
+    hazards: tuple[str, ...]
+    summary: str
+    findings: tuple[Finding, ...]
+    page_break_source: str = ""
+
+    @property
+    def conforms(self) -> bool:
+        return not self.findings
+
+
+@dataclass(frozen=True, slots=True)
+class Landmark:
+    """One entry of the landmarks nav (and of the EPUB 2 guide)."""
+
+    type: str  # epub:type: "cover", "toc", "frontmatter", "bodymatter", "backmatter", …
+    href: str
+    title: str
+
+
+@dataclass(frozen=True, slots=True)
+class EpubPackage:
+    """Everything an EPUB writer needs, already rendered (``package_epub`` makes it)."""
+
+    meta: Meta
+    build: Build
+    pages: tuple[Page, ...]
+    assets: tuple[Asset, ...]
+    stylesheets: tuple[Asset, ...]
+    cover: Asset | None
+    toc: tuple[NavPoint, ...]
+    landmarks: tuple[Landmark, ...]
+    nav: str  # the nav document, XHTML
+    nav_title: str
+    accessibility: Accessibility
+    conformance: str = ""  # the dcterms:conformsTo claim, when the checks passed
+    publisher: str = ""
+    rights: str = ""
+
+
+@dataclass(frozen=True, slots=True)
 class Book:
     """An ordered collection of articles with metadata of its own."""
 

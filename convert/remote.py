@@ -16,7 +16,7 @@ import urllib.request
 from pathlib import Path
 from urllib.parse import urlsplit
 
-from .writers import atomic_output
+from .files import atomic_output
 
 MAX_BYTES = 20 * 1024 * 1024
 TIMEOUT = 15.0

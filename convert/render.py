@@ -29,36 +29,36 @@ import os
 import re
 import uuid
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from markupsafe import Markup
 
-from .accessibility import CONFORMANCE, Accessibility, describe
+from .accessibility import CONFORMANCE, describe
 from .assets import check_image
 from .diagnostics import Diagnostic, Location, Report, Severity
 from .i18n import format_date
 from .markdown.highlight import highlight_css
-from .model import Article, Asset, Heading, Meta, NavPoint, Page, PageBreaks, Parsed, Target
+from .model import (
+    Article,
+    Asset,
+    Build,
+    EpubPackage,
+    Heading,
+    Landmark,
+    Meta,
+    NavPoint,
+    Page,
+    PageBreaks,
+    Parsed,
+    Target,
+)
 from .paths import is_remote, resolve_local
 from .profiles import PROFILES, Profile
 from .theme import Theme
 from .tree import Emit, page_markers, prepare
 
 _RTL = {"ar", "he", "fa", "ur", "yi", "ps", "sd", "ug", "dv", "ckb"}
-
-
-@dataclass(frozen=True, slots=True)
-class Build:
-    """Facts about this build that templates and writers need; no wall clock."""
-
-    date: dt.datetime
-    identifier: str
-
-    @property
-    def iso(self) -> str:
-        return self.date.strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 def build_for(meta: Meta, content_key: str) -> Build:
@@ -195,35 +195,6 @@ def render_document(
         print_layout=profile.print_layout,
         **_context(article, parsed, theme, build, "pdf"),
     )
-
-
-@dataclass(frozen=True, slots=True)
-class Landmark:
-    """One entry of the landmarks nav (and of the EPUB 2 guide)."""
-
-    type: str  # epub:type: "cover", "toc", "frontmatter", "bodymatter", "backmatter", …
-    href: str
-    title: str
-
-
-@dataclass(frozen=True, slots=True)
-class EpubPackage:
-    """Everything an EPUB writer needs, already rendered (``package_epub`` makes it)."""
-
-    meta: Meta
-    build: Build
-    pages: tuple[Page, ...]
-    assets: tuple[Asset, ...]
-    stylesheets: tuple[Asset, ...]
-    cover: Asset | None
-    toc: tuple[NavPoint, ...]
-    landmarks: tuple[Landmark, ...]
-    nav: str  # the nav document, XHTML
-    nav_title: str
-    accessibility: Accessibility
-    conformance: str = ""  # the dcterms:conformsTo claim, when the checks passed
-    publisher: str = ""
-    rights: str = ""
 
 
 _MEDIA_TYPES = {".svg": "image/svg+xml", ".webp": "image/webp", ".jpg": "image/jpeg"}

@@ -29,9 +29,9 @@ from pathlib import Path
 from ebooklib import epub
 
 from ..errors import WriteError
-from ..model import NavPoint
-from ..render import EpubPackage, direction
-from . import atomic_output
+from ..files import atomic_output
+from ..model import EpubPackage, NavPoint
+from ..render import direction
 
 
 def _accessibility(book: epub.EpubBook, package: EpubPackage) -> None:

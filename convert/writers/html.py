@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from . import atomic_output
+from ..files import atomic_output
 
 
 def write_html(document: str, out: Path) -> Path:

@@ -35,11 +35,11 @@ from weasyprint.urls import URLFetcherResponse
 from ..assets import ImageRefused, check_image
 from ..diagnostics import Diagnostic, Location, Report, Severity
 from ..errors import RenderError
+from ..files import atomic_output
 from ..folios import COVER, PageLabels
 from ..model import PageBreaks
 from ..paths import within
 from ..profiles import Profile
-from . import atomic_output
 from .pdf_finish import finish_pdf
 from .pdf_tags import TagHints
 

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from convert.errors import WriteError
-from convert.writers import atomic_output
+from convert.files import atomic_output
 
 
 def _leftovers(folder: Path) -> list[str]:
