@@ -80,6 +80,12 @@ OTHER_CODES = frozenset(
         "font.missing-glyph",
         "toc.page-mismatch",
         "layout.overflow",
+        # convert/apparatus: references, labels, formulas and the index
+        "xref.unresolved",
+        "xref.duplicate",
+        "math.invalid",
+        "index.see-missing",
+        "index.page-mismatch",
     }
 )
 

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from . import markdown
+from .apparatus import Apparatus, Doc, Settings
 from .diagnostics import Diagnostic, Location, Report, Severity
 from .errors import StrictError
 from .load import MAX_INPUT_BYTES, LoadOptions, load
@@ -66,6 +67,7 @@ def convert_article(path: Path, outdir: Path, options: Options, report: Report) 
 
         remote = RemoteImages(options.remote_images)
     fetch = remote.fetch if remote else None
+    apparatus = article_apparatus(article, parsed, theme, report)
     document = epub_package = None
     if {"pdf", "html"} & set(options.formats):
         document = render_document(
@@ -76,9 +78,12 @@ def convert_article(path: Path, outdir: Path, options: Options, report: Report) 
             report=report,
             profile=profile,
             remote=fetch,
+            apparatus=apparatus,
         )
     if "epub" in options.formats:
-        epub_package = render_epub(article, parsed, theme, build=build, report=report, remote=fetch)
+        epub_package = render_epub(
+            article, parsed, theme, build=build, report=report, remote=fetch, apparatus=apparatus
+        )
     if remote:
         for url, why in sorted(remote.failures.items()):
             report.add(
@@ -115,6 +120,7 @@ def convert_article(path: Path, outdir: Path, options: Options, report: Report) 
                 profile=profile,
                 allow_remote=options.allow_remote,
                 split=split_tables,
+                again=apparatus.paged_index if apparatus.index else None,
             )
             _check_fonts(result.families, theme.font_families(), report, article.source)
             written["pdf"] = out
@@ -129,6 +135,16 @@ def convert_article(path: Path, outdir: Path, options: Options, report: Report) 
                 done.unlink()
         raise
     return written
+
+
+def article_apparatus(article: Article, parsed: Parsed, theme: Theme, report: Report) -> Apparatus:
+    """The apparatus of one article (numbers, references, index, formulas): its findings
+    reported once, whatever the formats."""
+    from .render import emitter
+
+    doc = Doc(article.meta.title, emitter(article, report))
+    settings = Settings.of(theme.options, article.meta.lang)
+    return Apparatus.build([doc], [parsed.html], settings)
 
 
 def profile_theme(

@@ -19,13 +19,14 @@ import mimetypes
 import os
 import re
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from markupsafe import Markup
 
+from .apparatus import Apparatus
 from .assets import check_image
 from .diagnostics import Diagnostic, Location, Report, Severity
 from .markdown.highlight import highlight_css
@@ -93,6 +94,9 @@ def _emitter(article: Article, report: Report) -> Emit:
     return emit
 
 
+emitter = _emitter  # the apparatus of an article reports through it too (pipeline)
+
+
 def _context(article: Article, parsed: Parsed, theme: Theme, build: Build, target: Target) -> dict:
     meta = article.meta
     return {
@@ -149,10 +153,13 @@ def render_document(
     report: Report,
     profile: Profile = PROFILES["screen"],
     remote: Callable[[str], Path | None] | None = None,
+    apparatus: Apparatus | None = None,
 ) -> str:
     """The complete HTML document for WeasyPrint (and ``--format html``).
 
-    ``remote`` fetches images from hosts the user allowed (see ``convert/remote.py``).
+    ``remote`` fetches images from hosts the user allowed (see ``convert/remote.py``);
+    ``apparatus`` numbers, resolves and typesets (``convert/apparatus``) and gives the
+    index at the end.
     """
 
     def image(src: str) -> str | None:
@@ -162,10 +169,15 @@ def render_document(
         check_image(found)  # raises ImageRefused: a decompression bomb, a scripted SVG
         return found.as_uri()
 
-    prepared = prepare(parsed.html, target="pdf", images=image, emit=_emitter(article, report))
+    hook = apparatus.hook(0, "pdf") if apparatus else None
+    prepared = prepare(
+        parsed.html, target="pdf", images=image, emit=_emitter(article, report), apparatus=hook
+    )
     return theme.render(
         "article.html.j2",
         body=Markup(prepared.html),
+        index_body=Markup(apparatus.index_pdf()) if apparatus else "",
+        index_title=apparatus.words.index if apparatus else "",
         stylesheets=[p.as_uri() for p in theme.stylesheets("pdf")],
         profile=profile.name,
         print_layout=profile.print_layout,
@@ -249,8 +261,10 @@ def render_epub(
     build: Build,
     report: Report,
     remote: Callable[[str], Path | None] | None = None,
+    apparatus: Apparatus | None = None,
 ) -> EpubPackage:
-    """One article as an EPUB: a cover page when it has a cover, and one chapter page."""
+    """One article as an EPUB: a cover page when it has a cover, one chapter page, and an
+    index page when the apparatus has an index."""
     names = AssetNames("images")
     resolve: Callable[[str], str | None]
 
@@ -261,7 +275,10 @@ def render_epub(
         check_image(found)
         return names.add(found).href
 
-    prepared = prepare(parsed.html, target="epub", images=resolve, emit=_emitter(article, report))
+    hook = apparatus.hook(0, "epub") if apparatus else None
+    prepared = prepare(
+        parsed.html, target="epub", images=resolve, emit=_emitter(article, report), apparatus=hook
+    )
     sheets = epub_stylesheets(theme)
     context = _context(article, parsed, theme, build, "epub")
     pages: list[Page] = []
@@ -276,6 +293,10 @@ def render_epub(
         **context,
     )
     pages.append(Page("chapter.xhtml", article.meta.title, chapter, _toc_headings(parsed.headings)))
+    if apparatus is not None and apparatus.index:
+        pages.append(
+            apparatus_page(theme, "index", apparatus, stylesheets=sheets, lang=article.meta.lang)
+        )
     summary = "Text with headings for navigation and a table of contents." + (
         " Images carry their alternative text." if names.by_source else ""
     )
@@ -288,6 +309,28 @@ def render_epub(
         cover=cover,
         accessibility_summary=summary,
     )
+
+
+def apparatus_page(
+    theme: Theme, kind: str, apparatus: Apparatus, *, stylesheets: Sequence[Asset], lang: str
+) -> Page:
+    """An EPUB page the apparatus generates: ``"index"``, ``"figures"`` or ``"tables"``."""
+    if kind == "index":
+        title, body, role = apparatus.words.index, apparatus.index_epub(), "index"
+    else:
+        title, entries = next((h, e) for k, h, e in apparatus.lists() if k == kind)
+        body = "<ol>" + apparatus.list_entries(entries, "epub") + "</ol>"
+        role = "loi" if kind == "figures" else "lot"
+    xhtml = theme.render(
+        "apparatus.xhtml.j2",
+        title=title,
+        role=role,
+        body=Markup(body),
+        stylesheets=[s.href for s in stylesheets],
+        lang=lang,
+        dir=direction(lang),
+    )
+    return Page(f"{kind}.xhtml", title, xhtml, kind=kind)
 
 
 def _toc_headings(headings: tuple[Heading, ...]) -> tuple[Heading, ...]:

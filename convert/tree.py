@@ -24,7 +24,7 @@ import itertools
 import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import Protocol
+from typing import Protocol, TypeVar
 from urllib.parse import unquote
 
 import lxml.html
@@ -55,6 +55,36 @@ class Prepared:
     images: tuple[Image, ...]
 
 
+class Apparatus(Protocol):
+    """The apparatus of one document for one target (``convert.apparatus.Hook``): it
+    works on the elements this stage hands it."""
+
+    def formulas(self, root: lxml.html.HtmlElement) -> None:
+        """Typeset the formulas (before long words get break points)."""
+
+    def apply(self, root: lxml.html.HtmlElement) -> None:
+        """Numbers, captions, references, index anchors (after the implicit figures)."""
+
+    def finish(self, text: str) -> str:
+        """The serialized fragment with what could not be an element here (MathML)."""
+
+
+T = TypeVar("T")
+
+
+def survey(html: str, visit: Callable[[lxml.html.HtmlElement], T]) -> T:
+    """``visit`` the body fragment ``html`` shaped as ``prepare`` shapes it before the
+    apparatus applies (long words, implicit figures), whatever the target: what a
+    document holds, read before any target is made."""
+    try:
+        root = lxml.html.fragment_fromstring(html or "<p></p>", create_parent="div")
+    except (ValueError, etree.ParserError) as exc:
+        raise RenderError(f"the body cannot be parsed as HTML: {exc}", code="render.html") from None
+    _break_long_words(root)
+    _figures(root)
+    return visit(root)
+
+
 def prepare(
     html: str,
     *,
@@ -63,12 +93,15 @@ def prepare(
     emit: Emit,
     links: Callable[[str], str | None] | None = None,
     id_prefix: str = "",
+    apparatus: Apparatus | None = None,
 ) -> Prepared:
     """Make the body fragment ``html`` fit for ``target`` (see the module docstring).
 
     In a book, ``links`` maps a relative link (``other.md#sec``) to where it leads in the
     output, or ``None`` when it leads nowhere; ``id_prefix`` namespaces every id of this
     chapter (and the links to them) so chapters can share headings in one document.
+    ``apparatus`` typesets formulas and numbers, resolves references and anchors the
+    index marks of this document for ``target``.
     """
     try:
         root = lxml.html.fragment_fromstring(html or "<p></p>", create_parent="div")
@@ -77,18 +110,23 @@ def prepare(
     used = _images(root, images, emit)
     _checkboxes(root)
     _table_widths(root)
+    if apparatus is not None:
+        apparatus.formulas(root)
     _break_long_words(root)
     _figures(root)
+    if apparatus is not None:
+        apparatus.apply(root)
     _named_anchors(root)
     _links(root, emit, links)
+    finish = apparatus.finish if apparatus is not None else str
     if target == "epub":
         _footnotes_epub(root)
         _align_classes(root)
         _prefix_ids(root, id_prefix)
-        return Prepared(_inner(root, xml=True), used)
+        return Prepared(finish(_inner(root, xml=True)), used)
     _footnotes_inline(root)
     _prefix_ids(root, id_prefix)
-    return Prepared(_inner(root, xml=False), used)
+    return Prepared(finish(_inner(root, xml=False)), used)
 
 
 def _align_classes(root: lxml.html.HtmlElement) -> None:
@@ -225,6 +263,8 @@ def _images(
         if new_src is None:
             placeholder = lxml.html.Element("span")
             placeholder.set("class", "image-missing")
+            if img.get("id"):  # a label (``{#fig:map}``): references still find the place
+                placeholder.set("id", img.get("id"))
             placeholder.text = f"[Image: {alt}]" if alt else "[Image unavailable]"
             _replace(img, placeholder)
             emit(
@@ -403,6 +443,23 @@ def split_tables(document: str, cramped: Sequence[CrampedTable]) -> str:
     return lxml.html.tostring(doc, doctype="<!DOCTYPE html>", encoding="unicode")
 
 
+def replace_content(document: str, ident: str, fragment: str) -> str:
+    """The HTML ``document`` with the content of the element whose id is ``ident``
+    replaced by ``fragment`` (the print index, once its pages are known); unchanged when
+    no element has that id."""
+    doc = lxml.html.document_fromstring(document)
+    found = doc.get_element_by_id(ident, None)
+    if found is None:
+        return document
+    for child in list(found):
+        found.remove(child)
+    new = lxml.html.fragment_fromstring(fragment or "<p></p>", create_parent="div")
+    found.text = new.text
+    for child in list(new):
+        found.append(child)
+    return lxml.html.tostring(doc, doctype="<!DOCTYPE html>", encoding="unicode")
+
+
 def _column_parts(table: lxml.html.HtmlElement, per_part: int) -> list[lxml.html.HtmlElement]:
     rows = list(table.iter("tr"))
     cells = [[c for c in row if c.tag in ("td", "th")] for row in rows]
@@ -479,6 +536,8 @@ def _links(
                 _unwrap(a)  # a bare <a> (its href was not allowed): keep the text only
             continue
         href = href.strip()
+        if "xref" in (a.get("class") or "").split():
+            continue  # a cross-reference the apparatus resolved, maybe into another file
         if href.startswith("#"):
             if href[1:] in ids:
                 continue

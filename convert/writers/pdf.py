@@ -182,6 +182,9 @@ def layout_pdf(
 
 # Rewrites a document so its cramped tables come in parts: the tree stage's ``split_tables``.
 Splitter: TypeAlias = "Callable[[str, Sequence[Cramped]], str]"
+# A second pass over a laid-out document (the index, once its pages are known): given the
+# layout, a way to lay out a new document and the folio of each page, the final layout.
+Again: TypeAlias = "Callable[[Layout, Callable[[str], Layout], Callable[[int], str]], Layout]"
 
 
 def fit(layout: Layout, split: Splitter | None, **again: object) -> Layout:
@@ -286,11 +289,20 @@ def write_pdf(
     identifier: bytes = b"",
     allow_remote: bool = False,
     split: Splitter | None = None,
+    again: Again | None = None,
 ) -> PdfResult:
     """Lay out ``document`` (HTML) and write it to ``out``: ``layout_pdf``, ``fit`` (cramped
-    tables split, with ``split``), ``save_pdf``."""
+    tables split, with ``split``), ``again`` (the index's page numbers), ``save_pdf``."""
     layout = layout_pdf(document, base=base, roots=roots, source=source, allow_remote=allow_remote)
     layout = fit(layout, split, base=base, roots=roots, allow_remote=allow_remote)
+    if again is not None:
+
+        def relayout(html: str) -> Layout:
+            return layout_pdf(
+                html, base=base, roots=roots, source=source, allow_remote=allow_remote
+            )
+
+        layout = again(layout, relayout, PageLabels.article(layout.pages).label)
     return save_pdf(
         layout,
         out,
