@@ -4,7 +4,8 @@ Contract: ``structure(root, terms)`` gives a body fragment (the tree stage's ele
 after its implicit figures) the shape the apparatus works on, the same way every time it
 is called on the same fragment: ``Table: caption {#tbl:x}`` paragraphs become table
 captions, a labelled image's id moves to its figure, label ids (``fig:map``) become XML
-names (``fig-map``, the label kept in ``data-label``), each occurrence of a term of the
+names (``fig.map``, the label kept in ``data-label``; ``parse`` already did it for
+what the reader wrote), each occurrence of a term of the
 book's index list is marked, every index mark gets an id (``idx-1``, ``idx-2``…), and each
 ``@fig:map`` / ``@page:fig:map`` in the text becomes a ``span.xref``. ``survey(root)``
 then reads what a document holds (``Survey``): headings, labels, references, index marks
@@ -22,6 +23,8 @@ import re
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any
+
+from ..slugs import xml_name
 
 Element = Any  # an lxml.html element (the tree stage owns lxml)
 
@@ -147,7 +150,8 @@ def _table_captions(root: Element) -> None:
             caption.append(child)
         label = _take_trailing_label(caption)
         if label and not table.get("id"):
-            table.set("id", label)
+            table.set("id", xml_name(label))
+            table.set("data-label", label)
         parent = p.getparent()
         previous = p.getprevious()
         if p.tail and p.tail.strip():
@@ -179,27 +183,21 @@ def _figure_ids(root: Element) -> None:
         img = figure.find("img")
         if img is not None and img.get("id") and not figure.get("id"):
             figure.set("id", img.attrib.pop("id"))
+            if img.get("data-label"):
+                figure.set("data-label", img.attrib.pop("data-label"))
 
 
 def _xml_ids(root: Element) -> None:
-    """``fig:map`` is a label, not an XML name (an EPUB refuses ids with colons): the id
-    becomes ``fig-map`` and the label stays in ``data-label``; a link to ``#fig:map``
-    follows."""
+    """An id with a colon the parse stage did not see (raw HTML a repair made): an XML
+    name, the label kept in ``data-label`` (as ``parse`` does), the links following."""
     renamed: dict[str, str] = {}
-    taken = {el.get("id") for el in root.iter() if el.get("id")}
     for el in root.iter():
         ident = el.get("id")
         if not ident or ":" not in ident or el.get("data-label"):
             continue
-        base = re.sub(r"[^\w.-]", "-", ident)
-        new, n = base, 0
-        while new in taken:
-            n += 1
-            new = f"{base}-{n}"
-        taken.add(new)
-        el.set("id", new)
+        el.set("id", xml_name(ident))
         el.set("data-label", ident)
-        renamed[ident] = new
+        renamed[ident] = xml_name(ident)
     for a in root.iter("a"):
         href = a.get("href") or ""
         if href.startswith("#") and href[1:] in renamed:

@@ -129,6 +129,8 @@ def _book(package: EpubPackage) -> epub.EpubBook:
             media_type="application/xhtml+xml",
             content=page.xhtml.encode("utf-8"),
         )
+        if "<math" in page.xhtml:
+            item.properties = ["mathml"]  # EPUB 3 asks for it on pages with MathML (OPF-014)
         book.add_item(item)
         spine.append(item)
         if page.kind == "cover":
@@ -136,6 +138,9 @@ def _book(package: EpubPackage) -> epub.EpubBook:
             continue
         if page.kind in ("title", "copyright"):
             continue  # in the reading order, not in the contents
+        if page.kind in ("index", "figures", "tables"):  # the apparatus's pages
+            landmark = {"index": "index", "figures": "loi", "tables": "lot"}[page.kind]
+            book.guide.append({"type": landmark, "href": page.file_name, "title": page.title})
         entry = _toc(page.file_name, page.title, page.headings, f"toc{i}")
         if page.part is None:
             current_part = None
