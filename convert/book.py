@@ -31,6 +31,8 @@ from urllib.parse import unquote
 from markupsafe import Markup
 
 from . import __version__
+from .apparatus import Apparatus, Doc, Settings
+from .apparatus.marks import Term, read_terms
 from .diagnostics import Diagnostic, Location, Report, Severity
 from .errors import ConvertError
 from .folios import PageLabels
@@ -45,6 +47,7 @@ from .render import (
     AssetNames,
     Build,
     EpubPackage,
+    apparatus_page,
     build_for,
     cover_asset,
     cover_page,
@@ -84,6 +87,7 @@ class BookSpec:
     identifier: str
     parts: tuple[str, ...]
     entries: tuple[Entry, ...]
+    index_terms: tuple[Term, ...] = ()  # [index] terms: indexed wherever they occur
 
 
 def _text(data: dict[str, Any], key: str, where: Path) -> str:
@@ -199,6 +203,7 @@ def read_book(manifest: Path) -> BookSpec:
         identifier=_text(info, "identifier", manifest),
         parts=tuple(parts),
         entries=tuple(entries),
+        index_terms=read_terms(data.get("index"), manifest),
     )
 
 
@@ -402,14 +407,47 @@ def _image_resolver(chapter: Prepared, root: Path, names: Any = None):
     return image
 
 
+def book_apparatus(
+    spec: BookSpec, chapters: Sequence[Prepared], theme: Theme, report: Report
+) -> Apparatus:
+    """Numbers, references, formulas and the index across the whole book (one survey of
+    every chapter; findings reported once)."""
+    docs = []
+    ordinal = appendix = 0
+    for chapter in chapters:
+        prefix = ""
+        if chapter.entry.kind == "chapter":
+            ordinal += 1
+            prefix = str(ordinal)
+        elif chapter.entry.kind == "back":
+            appendix += 1
+            prefix = chr(ord("A") + appendix - 1) if appendix <= 26 else str(appendix)
+        docs.append(
+            Doc(
+                chapter.article.meta.title,
+                _emitter(chapter, report),
+                prefix=prefix,
+                pdf_prefix=f"{chapter.anchor}-",
+                file_name=chapter.file_name,
+                roman=chapter.entry.kind == "front",
+            )
+        )
+    settings = Settings.of(theme.options, spec.meta.lang, spec.index_terms)
+    return Apparatus.build(docs, [c.parsed.html for c in chapters], settings)
+
+
 def pdf_chapters(
-    spec: BookSpec, chapters: Sequence[Prepared], *, report: Report
+    spec: BookSpec,
+    chapters: Sequence[Prepared],
+    *,
+    report: Report,
+    apparatus: Apparatus | None = None,
 ) -> list[dict[str, Any]]:
     """Every chapter's body made fit for the one-document PDF: ids namespaced, links
     between chapters resolved. Done once, however often the book is laid out."""
     graph = LinkGraph.of(chapters)
     rendered = []
-    for chapter in chapters:
+    for n, chapter in enumerate(chapters):
         body = prepare(
             chapter.parsed.html,
             target="pdf",
@@ -417,6 +455,7 @@ def pdf_chapters(
             emit=_emitter(chapter, report),
             links=lambda href, c=chapter: graph.resolve(href, c, "pdf", report),
             id_prefix=f"{chapter.anchor}-",
+            apparatus=apparatus.hook(n, "pdf") if apparatus else None,
         )
         rendered.append(_chapter_context(chapter, Markup(body.html)))
     return rendered
@@ -432,9 +471,15 @@ def render_book_document(
     front_pages: int,
     code_css: str,
     front_only: bool = False,
+    apparatus: Apparatus | None = None,
 ) -> str:
     """The whole book as one HTML document for WeasyPrint (``front_only``: only the pages
-    before the main matter, laid out to count them)."""
+    before the main matter, laid out to count them); ``apparatus`` adds the lists of
+    figures and tables after the contents and the index at the end."""
+    lists = [
+        {"kind": kind, "title": title, "entries": Markup(apparatus.list_entries(entries, "pdf"))}
+        for kind, title, entries in (apparatus.lists() if apparatus else [])
+    ]
     return theme.render(
         "book.html.j2",
         front_only=front_only,
@@ -451,6 +496,9 @@ def render_book_document(
         meta=spec.meta,
         build=build,
         code_css=code_css,
+        apparatus_lists=lists,
+        index_body=Markup(apparatus.index_pdf()) if apparatus else "",
+        index_title=apparatus.words.index if apparatus else "",
     )
 
 
@@ -516,8 +564,10 @@ def render_book_epub(
     *,
     build: Build,
     report: Report,
+    apparatus: Apparatus | None = None,
 ) -> EpubPackage:
-    """One XHTML page per chapter, plus title and copyright pages and the cover."""
+    """One XHTML page per chapter, plus title and copyright pages and the cover, and the
+    apparatus's pages (lists of figures and tables, the index)."""
     graph = LinkGraph.of(chapters)
     names = AssetNames("images")
     sheets = epub_stylesheets(theme)
@@ -545,13 +595,17 @@ def render_book_epub(
             kind="title",
         )
     )
-    for chapter in chapters:
+    lang = spec.meta.lang
+    for kind, _title, _entries in apparatus.lists() if apparatus else []:
+        pages.append(apparatus_page(theme, kind, apparatus, stylesheets=sheets, lang=lang))
+    for n, chapter in enumerate(chapters):
         body = prepare(
             chapter.parsed.html,
             target="epub",
             images=_image_resolver(chapter, spec.root, names),
             emit=_emitter(chapter, report),
             links=lambda href, c=chapter: graph.resolve(href, c, "epub"),
+            apparatus=apparatus.hook(n, "epub") if apparatus else None,
         )
         context = _chapter_context(chapter, Markup(body.html))
         xhtml = theme.render(
@@ -572,6 +626,8 @@ def render_book_epub(
                 kind=chapter.entry.kind,
             )
         )
+    if apparatus is not None and apparatus.index:
+        pages.append(apparatus_page(theme, "index", apparatus, stylesheets=sheets, lang=lang))
     pages.append(
         Page(
             "copyright.xhtml",
@@ -634,11 +690,14 @@ def build_book(
     stem = spec.manifest.parent.name if spec.manifest.name == "book.toml" else spec.manifest.stem
     outputs: dict[str, Path] = {}
     pages = 0
+    apparatus = book_apparatus(spec, chapters, theme, report)
     if "epub" in formats:
-        package = render_book_epub(spec, chapters, theme, build=build, report=report)
+        package = render_book_epub(
+            spec, chapters, theme, build=build, report=report, apparatus=apparatus
+        )
         outputs["epub"] = write_epub(package, outdir / f"{stem}.epub")
     if {"pdf", "html"} & set(formats):
-        contexts = pdf_chapters(spec, chapters, report=report)
+        contexts = pdf_chapters(spec, chapters, report=report, apparatus=apparatus)
         code_css = _code_css(theme, chapters)
         roots = (spec.root, *theme.dirs)
 
@@ -652,6 +711,7 @@ def build_book(
                 front_pages=front_pages,
                 code_css=code_css,
                 front_only=front_only,
+                apparatus=apparatus,
             )
 
         front = _front_pages_hint(cache, spec)
@@ -670,7 +730,6 @@ def build_book(
             html = document(front, theme)
             layout = pdf_writer.layout_pdf(html, base=spec.root, roots=roots, source=spec.manifest)
             layout = pdf_writer.fit(layout, split_tables, base=spec.root, roots=roots)
-            html = layout.html
             actual = layout.page_of("main-matter", default=1) - 1
             settled = profile_theme(
                 spec.theme, spec.options, chosen, report, spec.manifest, pages=layout.pages
@@ -679,11 +738,24 @@ def build_book(
                 break
             front, theme = actual, settled
         cache.put(_front_key(spec), front)
-        labels = PageLabels.book(
-            layout.pages,
-            front=layout.page_of("title-page", default=1) or 1,
-            main=layout.page_of("main-matter", default=1) or 1,
-        )
+
+        def folios(layout: pdf_writer.Layout) -> PageLabels:
+            return PageLabels.book(
+                layout.pages,
+                front=layout.page_of("title-page", default=1) or 1,
+                main=layout.page_of("main-matter", default=1) or 1,
+            )
+
+        if apparatus.index:  # the index's page numbers, from the layout just made
+            layout = apparatus.paged_index(
+                layout,
+                lambda html: pdf_writer.layout_pdf(
+                    html, base=spec.root, roots=roots, source=spec.manifest
+                ),
+                folios(layout).label,
+            )
+        html = layout.html
+        labels = folios(layout)
         if "html" in formats:
             outputs["html"] = write_html(html, outdir / f"{stem}.html")
         if "pdf" in formats:

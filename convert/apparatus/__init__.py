@@ -114,8 +114,8 @@ class Apparatus:
         found._check()
         marks = [(n, mark) for n, s in enumerate(surveys) for mark in s.marks]
         found.index = Index.of(marks, settings.lang)
-        for entry, ref in found.index.missing_references():
-            docs[0].emit(
+        for doc, entry, ref in found.index.missing_references():
+            docs[doc].emit(
                 "index.see-missing",
                 ref,
                 f"index entry {entry!r} refers to {ref!r}, which is no entry",

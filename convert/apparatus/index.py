@@ -35,6 +35,7 @@ class Entry:
     name: str
     path: tuple[str, ...]
     sort: str
+    doc: int  # the first document that marks it
     locators: list[Locator] = field(default_factory=list)
     see: list[str] = field(default_factory=list)
     also: list[str] = field(default_factory=list)
@@ -50,7 +51,7 @@ class Index:
     def of(cls, marks: Sequence[tuple[int, Mark]], lang: str) -> Index:
         index = cls(lang)
         for doc, mark in marks:
-            entry = index._entry(mark.path, mark.sort)
+            entry = index._entry(mark.path, mark.sort, doc)
             for ref in mark.see:
                 if ref not in entry.see:
                     entry.see.append(ref)
@@ -61,13 +62,13 @@ class Index:
                 entry.locators.append(Locator(doc, mark.ident, mark.section))
         return index
 
-    def _entry(self, path: tuple[str, ...], sort: str) -> Entry:
+    def _entry(self, path: tuple[str, ...], sort: str, doc: int) -> Entry:
         level = self.top
         entry: Entry | None = None
         for depth, name in enumerate(path):
             if name not in level:
                 own = sort if depth == len(path) - 1 and sort else name
-                level[name] = Entry(name, path[: depth + 1], own)
+                level[name] = Entry(name, path[: depth + 1], own, doc)
             entry = level[name]
             level = entry.children
         assert entry is not None
@@ -76,15 +77,15 @@ class Index:
     def __bool__(self) -> bool:
         return bool(self.top)
 
-    def missing_references(self) -> list[tuple[str, str]]:
-        """(entry, reference) for each "see"/"see also" that names no entry."""
-        found: list[tuple[str, str]] = []
+    def missing_references(self) -> list[tuple[int, str, str]]:
+        """(document, entry, reference) for each "see"/"see also" that names no entry."""
+        found: list[tuple[int, str, str]] = []
 
         def walk(entries: Mapping[str, Entry]) -> None:
             for entry in entries.values():
                 for ref in (*entry.see, *entry.also):
                     if self.find(ref) is None:
-                        found.append(("!".join(entry.path), ref))
+                        found.append((entry.doc, "!".join(entry.path), ref))
                 walk(entry.children)
 
         walk(self.top)

@@ -24,6 +24,7 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from ..errors import ConvertError
 from ..slugs import xml_name
 
 Element = Any  # an lxml.html element (the tree stage owns lxml)
@@ -54,6 +55,40 @@ class Term:
     def pattern(self) -> re.Pattern[str]:
         words = r"\s+".join(re.escape(w) for w in self.text.split())
         return re.compile(rf"(?<!\w){words}(?!\w)", re.IGNORECASE)
+
+
+def read_terms(table: Any, where: Any) -> tuple[Term, ...]:
+    """The ``[index]`` table of a ``book.toml``: ``terms = ["composing stick", { term =
+    "quoins", entry = "furniture!quoins", also = "chase" }]``; refused with
+    ``book.invalid`` when it is not that shape."""
+    if table is None:
+        return ()
+    terms = table.get("terms", []) if isinstance(table, dict) else None
+    if not isinstance(terms, list):
+        raise ConvertError("'index.terms' must be a list", path=where, code="book.invalid")
+    found: list[Term] = []
+    for item in terms:
+        if isinstance(item, str) and item.strip():
+            found.append(Term(" ".join(item.split())))
+            continue
+        if not isinstance(item, dict) or not isinstance(item.get("term"), str):
+            raise ConvertError(
+                "each 'index.terms' entry is a text or a table with 'term'",
+                path=where,
+                code="book.invalid",
+            )
+        extra = {}
+        for key in ("entry", "see", "also"):
+            value = item.get(key, "")
+            if isinstance(value, list):
+                value = "; ".join(str(v) for v in value)
+            if not isinstance(value, str):
+                raise ConvertError(
+                    f"'index.terms': {key!r} must be text", path=where, code="book.invalid"
+                )
+            extra[key] = value
+        found.append(Term(" ".join(item["term"].split()), **extra))
+    return tuple(found)
 
 
 @dataclass(frozen=True, slots=True)
@@ -125,10 +160,10 @@ def structure(root: Element, terms: Sequence[Term] = ()) -> None:
     _table_captions(root)
     _figure_ids(root)
     _xml_ids(root)
+    _references(root)  # first: a term inside "@sec:leading" is no occurrence of it
     if terms:
         _mark_terms(root, terms)
     _index_ids(root)
-    _references(root)
 
 
 def _element_siblings(el: Element) -> tuple[Element | None, Element | None]:

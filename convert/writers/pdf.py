@@ -336,6 +336,7 @@ def _observed_tags() -> Iterator[TagHints]:
     """
     languages: dict[int, str] = {}
     link_texts: dict[int, str] = {}
+    formulas: set[int] = set()
     build = getattr(weasyprint.pdf.tags, "_build_box_tree", None)
     if build is None:
         yield TagHints()
@@ -351,15 +352,23 @@ def _observed_tags() -> Iterator[TagHints]:
                 languages[number] = (box.style["lang"] or "") if box.style else ""
                 if element.get("S") == "/Link" and box.element is not None:
                     link_texts[number] = _link_text(box.element)
+                if element.get("S") == "/Figure" and _is_formula(box.element):
+                    formulas.add(number)
             yield element
 
     with _TAGGING:
         weasyprint.pdf.tags._build_box_tree = observed  # type: ignore[attr-defined]
         try:
             # Filled while the caller writes the PDF.
-            yield TagHints(languages, link_texts)
+            yield TagHints(languages, link_texts, formulas)
         finally:
             weasyprint.pdf.tags._build_box_tree = build  # type: ignore[attr-defined]
+
+
+def _is_formula(element: object) -> bool:
+    """An ``img`` the apparatus drew for a formula (``class="math"``)."""
+    get = getattr(element, "get", None)
+    return get is not None and "math" in (get("class") or "").split()
 
 
 def _link_text(element: object) -> str:
