@@ -3,7 +3,8 @@
 # subsetter (font subsetting twice as fast), fonts covering Latin, Cyrillic, Greek, Arabic,
 # Hebrew and CJK, Noto Color Emoji (emoji, flags and symbols print instead of empty boxes),
 # Java for EPUBCheck, poppler-utils and qpdf for the PDF tests (text, pages, qpdf --check),
-# redis-server for the Celery tests. Installs with apt-get when root on Debian/Ubuntu;
+# redis-server for the Celery tests, ICU's headers and a C++ compiler for PyICU (the index's
+# collation by language). Installs with apt-get when root on Debian/Ubuntu;
 # otherwise prints the command. With --bench: pandoc, which make bench compares against.
 set -euo pipefail
 
@@ -11,6 +12,7 @@ packages=(
   libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0
   fonts-dejavu-core fonts-noto-core fonts-noto-cjk fonts-noto-color-emoji
   default-jre-headless poppler-utils qpdf redis-server
+  libicu-dev pkg-config g++
 )
 if [ "${1:-}" = "--bench" ]; then
   packages=(pandoc)
