@@ -35,6 +35,8 @@ from urllib.parse import unquote
 from markupsafe import Markup
 
 from . import __version__
+from .apparatus import Apparatus, Doc, Settings
+from .apparatus.marks import Term, read_terms
 from .diagnostics import Diagnostic, Location, Report, Severity
 from .errors import ConvertError
 from .folios import PageLabels
@@ -50,6 +52,7 @@ from .render import (
     AssetNames,
     Build,
     EpubPackage,
+    apparatus_page,
     build_for,
     code_css,
     cover_asset,
@@ -93,6 +96,7 @@ class BookSpec:
     parts: tuple[str, ...]  # "" for a part without a title: "Part 2" in the book's language
     entries: tuple[Entry, ...]
     page_break_source: str = ""  # the print edition's identifier (an ISBN URN), if given
+    index_terms: tuple[Term, ...] = ()  # [index] terms: indexed wherever they occur
 
 
 def _text(data: dict[str, Any], key: str, where: Path) -> str:
@@ -209,6 +213,7 @@ def read_book(manifest: Path) -> BookSpec:
         parts=tuple(parts),
         entries=tuple(entries),
         page_break_source=_text(info, "page_break_source", manifest),
+        index_terms=read_terms(data.get("index"), manifest),
     )
 
 
@@ -416,6 +421,35 @@ def _image_resolver(chapter: Prepared, root: Path, names: Any = None):
     return image
 
 
+def book_apparatus(
+    spec: BookSpec, chapters: Sequence[Prepared], theme: Theme, report: Report
+) -> Apparatus:
+    """Numbers, references, formulas and the index across the whole book (one survey of
+    every chapter; findings reported once)."""
+    docs = []
+    ordinal = appendix = 0
+    for chapter in chapters:
+        prefix = ""
+        if chapter.entry.kind == "chapter":
+            ordinal += 1
+            prefix = str(ordinal)
+        elif chapter.entry.kind == "back":
+            appendix += 1
+            prefix = chr(ord("A") + appendix - 1) if appendix <= 26 else str(appendix)
+        docs.append(
+            Doc(
+                chapter.article.meta.title,
+                _emitter(chapter, report),
+                prefix=prefix,
+                pdf_prefix=f"{chapter.anchor}-",
+                file_name=chapter.file_name,
+                roman=chapter.entry.kind == "front",
+            )
+        )
+    settings = Settings.of(theme.options, spec.meta.lang, spec.index_terms)
+    return Apparatus.build(docs, [c.parsed.html for c in chapters], settings)
+
+
 def pdf_chapters(
     spec: BookSpec,
     chapters: Sequence[Prepared],
@@ -423,13 +457,14 @@ def pdf_chapters(
     report: Report,
     theme: Theme,
     number_blocks: bool = False,
+    apparatus: Apparatus | None = None,
 ) -> list[dict[str, Any]]:
     """Every chapter's body made fit for the one-document PDF: ids namespaced, links
     between chapters resolved (and blocks numbered for an EPUB page list). Done once,
     however often the book is laid out."""
     graph = LinkGraph.of(chapters)
     rendered = []
-    for chapter in chapters:
+    for n, chapter in enumerate(chapters):
         body = prepare(
             chapter.parsed.html,
             target="pdf",
@@ -440,6 +475,7 @@ def pdf_chapters(
             number_blocks=number_blocks,
             block_prefix=f"{chapter.anchor}-",
             text=theme.messages(chapter.lang),
+            apparatus=apparatus.hook(n, "pdf") if apparatus else None,
         )
         rendered.append(_chapter_context(chapter, Markup(body.html)))
     return rendered
@@ -455,9 +491,15 @@ def render_book_document(
     front_pages: int,
     code_css: str,
     front_only: bool = False,
+    apparatus: Apparatus | None = None,
 ) -> str:
     """The whole book as one HTML document for WeasyPrint (``front_only``: only the pages
-    before the main matter, laid out to count them)."""
+    before the main matter, laid out to count them); ``apparatus`` adds the lists of
+    figures and tables after the contents and the index at the end."""
+    lists = [
+        {"kind": kind, "title": title, "entries": Markup(apparatus.list_entries(entries, "pdf"))}
+        for kind, title, entries in (apparatus.lists() if apparatus else [])
+    ]
     return theme.render(
         "book.html.j2",
         front_only=front_only,
@@ -474,6 +516,9 @@ def render_book_document(
         meta=spec.meta,
         build=build,
         code_css=code_css,
+        apparatus_lists=lists,
+        index_body=Markup(apparatus.index_pdf()) if apparatus else "",
+        index_title=apparatus.words.index if apparatus else "",
     )
 
 
@@ -562,9 +607,11 @@ def render_book_epub(
     build: Build,
     report: Report,
     page_breaks: PageBreaks | None = None,
+    apparatus: Apparatus | None = None,
 ) -> EpubPackage:
-    """One XHTML page per chapter, plus title and copyright pages and the cover; with
-    ``page_breaks``, the print pages marked where they begin and a page list."""
+    """One XHTML page per chapter, plus title and copyright pages and the cover, and the
+    apparatus's pages (lists of figures and tables, the index); with ``page_breaks``, the
+    print pages marked where they begin and a page list."""
     graph = LinkGraph.of(chapters)
     text = theme.messages(spec.meta.lang)
     at = page_breaks.at if page_breaks is not None else None
@@ -603,8 +650,11 @@ def render_book_epub(
             kind="title",
         )
     )
+    lang = spec.meta.lang
+    for kind, _title, _entries in apparatus.lists() if apparatus else []:
+        pages.append(apparatus_page(theme, kind, apparatus, stylesheets=sheets, lang=lang))
     emitters = {}
-    for chapter in chapters:
+    for n, chapter in enumerate(chapters):
         emitters[chapter.file_name] = emit = _emitter(chapter, report)
         body = prepare(
             chapter.parsed.html,
@@ -615,6 +665,7 @@ def render_book_epub(
             block_prefix=f"{chapter.anchor}-",
             page_breaks=at,
             text=theme.messages(chapter.lang),
+            apparatus=apparatus.hook(n, "epub") if apparatus else None,
         )
         context = _chapter_context(chapter, Markup(body.html))
         xhtml = theme.render(
@@ -637,6 +688,8 @@ def render_book_epub(
                 role=chapter.entry.role,
             )
         )
+    if apparatus is not None and apparatus.index:
+        pages.append(apparatus_page(theme, "index", apparatus, stylesheets=sheets, lang=lang))
     pages.append(
         Page(
             "copyright.xhtml",
@@ -724,8 +777,11 @@ def build_book(
     epub = "epub" in formats
     layout = labels = None
     html = ""
+    apparatus = book_apparatus(spec, chapters, theme, report)
     if {"pdf", "html"} & set(formats) or (epub and page_list):
-        contexts = pdf_chapters(spec, chapters, report=report, theme=theme, number_blocks=epub)
+        contexts = pdf_chapters(
+            spec, chapters, report=report, theme=theme, number_blocks=epub, apparatus=apparatus
+        )
         highlight = _code_css(theme, chapters)
         roots = (spec.root, *theme.dirs)
 
@@ -739,6 +795,7 @@ def build_book(
                 front_pages=front_pages,
                 code_css=highlight,
                 front_only=front_only,
+                apparatus=apparatus,
             )
 
         front = _front_pages_hint(cache, spec)
@@ -757,7 +814,6 @@ def build_book(
             html = document(front, theme)
             layout = pdf_writer.layout_pdf(html, base=spec.root, roots=roots, source=spec.manifest)
             layout = pdf_writer.fit(layout, split_tables, base=spec.root, roots=roots)
-            html = layout.html
             actual = layout.page_of("main-matter", default=1) - 1
             settled = profile_theme(
                 spec.theme, spec.options, chosen, report, spec.manifest, pages=layout.pages
@@ -766,11 +822,24 @@ def build_book(
                 break
             front, theme = actual, settled
         cache.put(_front_key(spec), front)
-        labels = PageLabels.book(
-            layout.pages,
-            front=layout.page_of("title-page", default=1) or 1,
-            main=layout.page_of("main-matter", default=1) or 1,
-        )
+
+        def folios(layout: pdf_writer.Layout) -> PageLabels:
+            return PageLabels.book(
+                layout.pages,
+                front=layout.page_of("title-page", default=1) or 1,
+                main=layout.page_of("main-matter", default=1) or 1,
+            )
+
+        if apparatus.index:  # the index's page numbers, from the layout just made
+            layout = apparatus.paged_index(
+                layout,
+                lambda html: pdf_writer.layout_pdf(
+                    html, base=spec.root, roots=roots, source=spec.manifest
+                ),
+                folios(layout).label,
+            )
+        html = layout.html
+        labels = folios(layout)
     if epub:
         # The EPUB after the layout: it carries the pages the PDF's blocks landed on.
         breaks = None
@@ -778,7 +847,13 @@ def build_book(
             source = spec.page_break_source or print_edition(theme, spec.meta)
             breaks = layout.page_breaks(source, labels)
         package = render_book_epub(
-            spec, chapters, theme, build=build, report=report, page_breaks=breaks
+            spec,
+            chapters,
+            theme,
+            build=build,
+            report=report,
+            page_breaks=breaks,
+            apparatus=apparatus,
         )
         outputs["epub"] = write_epub(package, outdir / f"{stem}.epub")
     if layout is not None:

@@ -82,6 +82,12 @@ OTHER_CODES = frozenset(
         "layout.overflow",
         "a11y.image-alt",  # accessibility.describe, through render and book
         "a11y.contrast",
+        # convert/apparatus: references, labels, formulas and the index
+        "xref.unresolved",
+        "xref.duplicate",
+        "math.invalid",
+        "index.see-missing",
+        "index.page-mismatch",
     }
 )
 

@@ -9,7 +9,6 @@ a ``kill -9`` can leave one behind, and the next write of the same output remove
 whose process is gone (``sweep_stale``), never a concurrent writer's file.
 """
 
-
 from __future__ import annotations
 
 import contextlib

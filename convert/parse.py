@@ -17,14 +17,19 @@ Contract:
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 
 from .errors import ConvertError
 from .markdown import dialect
 from .markdown.nesting import refuse_deep
-from .model import Article, Parsed
+from .model import Article, Heading, Parsed
 from .sanitize import clean
+from .slugs import xml_name
 
 _CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f]")
+# An id written with a colon (a label, ``{#fig:map}``) and the links to it.
+_LABEL_ID = re.compile(r'(\sid=")([^"]*:[^"]*)"')
+_LABEL_HREF = re.compile(r'(\shref="#)([^"]*:[^"]*)"')
 
 
 def parse(article: Article) -> Parsed:
@@ -43,4 +48,16 @@ def parse(article: Article) -> Parsed:
     # Replaced, not deleted: deleting would join "java&#6;script:", which the sanitizer
     # let through as no scheme at all, into a live "javascript:" URL.
     html = _CONTROL.sub("\ufffd", html)
+    html, headings = _labels(html, headings)
     return Parsed(html=html, headings=headings, has_code="<pre" in html)
+
+
+def _labels(html: str, headings: tuple[Heading, ...]) -> tuple[str, tuple[Heading, ...]]:
+    """Ids written as labels (``{#sec:method}``) become XML names (``sec.method``, an EPUB
+    refuses colons in ids), the label kept in ``data-label`` for the apparatus; the links
+    to them and the outline follow."""
+    if ":" not in html:
+        return html, headings
+    html = _LABEL_ID.sub(lambda m: f'{m[1]}{xml_name(m[2])}" data-label="{m[2]}"', html)
+    html = _LABEL_HREF.sub(lambda m: f'{m[1]}{xml_name(m[2])}"', html)
+    return html, tuple(replace(h, id=xml_name(h.id)) for h in headings)

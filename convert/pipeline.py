@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from . import markdown
+from .apparatus import Apparatus, Doc, Settings
 from .diagnostics import Diagnostic, Location, Report, Severity
 from .errors import StrictError
 from .folios import PageLabels
@@ -75,6 +76,7 @@ def convert_article(path: Path, outdir: Path, options: Options, report: Report) 
         remote = RemoteImages(options.remote_images)
     fetch = remote.fetch if remote else None
     roots = (article.root, *theme.dirs, *((remote.cache,) if remote else ()))
+    apparatus = article_apparatus(article, parsed, theme, report)
     epub = "epub" in options.formats
     lay_out = "pdf" in options.formats or (epub and options.page_list)
     document = epub_package = layout = None
@@ -88,6 +90,7 @@ def convert_article(path: Path, outdir: Path, options: Options, report: Report) 
             profile=profile,
             remote=fetch,
             number_blocks=epub and lay_out,
+            apparatus=apparatus,
         )
     if lay_out and document is not None:
         # Imported here: WeasyPrint takes most of a second to import, and an EPUB or HTML
@@ -101,6 +104,13 @@ def convert_article(path: Path, outdir: Path, options: Options, report: Report) 
         }
         layout = layout_pdf(document, source=article.source, **where)
         layout = fit(layout, split_tables, **where)  # cramped tables split, laid out again
+        if apparatus.index:
+            # The index prints the pages its terms landed on: a second layout with them.
+            layout = apparatus.paged_index(
+                layout,
+                lambda html: layout_pdf(html, source=article.source, **where),
+                PageLabels.article(layout.pages).label,
+            )
         document = layout.html or document
     if epub:
         breaks = None
@@ -109,7 +119,14 @@ def convert_article(path: Path, outdir: Path, options: Options, report: Report) 
                 print_edition(theme, article.meta), PageLabels.article(layout.pages)
             )
         epub_package = render_epub(
-            article, parsed, theme, build=build, report=report, remote=fetch, page_breaks=breaks
+            article,
+            parsed,
+            theme,
+            build=build,
+            report=report,
+            remote=fetch,
+            page_breaks=breaks,
+            apparatus=apparatus,
         )
     if remote:
         for url, why in sorted(remote.failures.items()):
@@ -154,6 +171,16 @@ def convert_article(path: Path, outdir: Path, options: Options, report: Report) 
                 done.unlink()
         raise
     return written
+
+
+def article_apparatus(article: Article, parsed: Parsed, theme: Theme, report: Report) -> Apparatus:
+    """The apparatus of one article (numbers, references, index, formulas): its findings
+    reported once, whatever the formats."""
+    from .render import emitter
+
+    doc = Doc(article.meta.title, emitter(article, report))
+    settings = Settings.of(theme.options, article.meta.lang)
+    return Apparatus.build([doc], [parsed.html], settings)
 
 
 def profile_theme(

@@ -35,6 +35,7 @@ from typing import Any
 from markupsafe import Markup
 
 from .accessibility import CONFORMANCE, describe
+from .apparatus import Apparatus
 from .assets import check_image
 from .diagnostics import Diagnostic, Location, Report, Severity
 from .i18n import format_date
@@ -119,6 +120,9 @@ def code_css(theme: Theme, used: bool) -> Markup | str:
     return Markup(highlight_css(code_style(theme))) if used else ""
 
 
+emitter = _emitter  # the apparatus of an article reports through it too (pipeline)
+
+
 def _context(article: Article, parsed: Parsed, theme: Theme, build: Build, target: Target) -> dict:
     meta = article.meta
     return {
@@ -165,11 +169,14 @@ def render_document(
     profile: Profile = PROFILES["screen"],
     remote: Callable[[str], Path | None] | None = None,
     number_blocks: bool = False,
+    apparatus: Apparatus | None = None,
 ) -> str:
     """The complete HTML document for WeasyPrint (and ``--format html``).
 
     ``remote`` fetches images from hosts the user allowed (see ``convert/remote.py``);
-    ``number_blocks`` marks the blocks whose pages an EPUB page list will need.
+    ``number_blocks`` marks the blocks whose pages an EPUB page list will need;
+    ``apparatus`` numbers, resolves and typesets (``convert/apparatus``) and gives the
+    index at the end.
     """
 
     def image(src: str) -> str | None:
@@ -186,10 +193,13 @@ def render_document(
         emit=_emitter(article, report),
         number_blocks=number_blocks,
         text=theme.messages(article.meta.lang),
+        apparatus=apparatus.hook(0, "pdf") if apparatus else None,
     )
     return theme.render(
         "article.html.j2",
         body=Markup(prepared.html),
+        index_body=Markup(apparatus.index_pdf()) if apparatus else "",
+        index_title=apparatus.words.index if apparatus else "",
         stylesheets=[p.as_uri() for p in theme.stylesheets("pdf")],
         profile=profile.name,
         print_layout=profile.print_layout,
@@ -335,6 +345,10 @@ def landmarks(pages: Sequence[Page], text: Callable[..., str]) -> tuple[Landmark
             add("bodymatter", page.file_name, text("Start"))
         elif page.kind in ("back", "copyright"):
             add("backmatter", page.file_name, page.title)
+        elif page.kind in ("index", "figures", "tables"):  # the apparatus's pages
+            add("backmatter" if page.kind == "index" else "frontmatter", page.file_name, page.title)
+            add({"index": "index", "figures": "loi", "tables": "lot"}[page.kind],
+                page.file_name, page.title)  # fmt: skip
         if page.role == "index":
             add("index", page.file_name, page.title)
     contents = Landmark("toc", "nav.xhtml#toc", text("Contents"))
@@ -422,8 +436,10 @@ def render_epub(
     report: Report,
     remote: Callable[[str], Path | None] | None = None,
     page_breaks: PageBreaks | None = None,
+    apparatus: Apparatus | None = None,
 ) -> EpubPackage:
-    """One article as an EPUB: a cover page when it has a cover, and one chapter page.
+    """One article as an EPUB: a cover page when it has a cover, one chapter page, and an
+    index page when the apparatus has an index.
 
     ``page_breaks`` (from the layout of the same article's PDF) puts the print pages in:
     markers where they begin and a page list."""
@@ -446,6 +462,7 @@ def render_epub(
         emit=emit,
         page_breaks=page_breaks.at if page_breaks is not None else None,
         text=text,
+        apparatus=apparatus.hook(0, "epub") if apparatus else None,
     )
     sheets = epub_stylesheets(theme)
     context = _context(article, parsed, theme, build, "epub")
@@ -463,6 +480,10 @@ def render_epub(
         **context,
     )
     pages.append(Page("chapter.xhtml", article.meta.title, chapter, _toc_headings(parsed.headings)))
+    if apparatus is not None and apparatus.index:
+        pages.append(
+            apparatus_page(theme, "index", apparatus, stylesheets=sheets, lang=article.meta.lang)
+        )
 
     def finding(code: str, page: str, needle: str, message: str) -> None:
         severity = Severity.WARNING if code == "a11y.contrast" else Severity.INFO
@@ -484,6 +505,28 @@ def render_epub(
 
 # The page-level key of an article's start (its title block) in ``PageBreaks``.
 START = "start"
+
+
+def apparatus_page(
+    theme: Theme, kind: str, apparatus: Apparatus, *, stylesheets: Sequence[Asset], lang: str
+) -> Page:
+    """An EPUB page the apparatus generates: ``"index"``, ``"figures"`` or ``"tables"``."""
+    if kind == "index":
+        title, body, role = apparatus.words.index, apparatus.index_epub(), "index"
+    else:
+        title, entries = next((h, e) for k, h, e in apparatus.lists() if k == kind)
+        body = "<ol>" + apparatus.list_entries(entries, "epub") + "</ol>"
+        role = "loi" if kind == "figures" else "lot"
+    xhtml = theme.render(
+        "apparatus.xhtml.j2",
+        title=title,
+        role=role,
+        body=Markup(body),
+        stylesheets=[s.href for s in stylesheets],
+        lang=lang,
+        dir=direction(lang),
+    )
+    return Page(f"{kind}.xhtml", title, xhtml, kind=kind)
 
 
 def _toc_headings(headings: tuple[Heading, ...]) -> tuple[Heading, ...]:

@@ -39,6 +39,9 @@ _ATTRIBUTES = {
     "details": _COMMON | {"open"},
     "col": _COMMON | {"span"},
     "input": {"type", "checked", "disabled"},
+    # An index mark (``[lead]{.index entry="type!lead"}``): its entry, cross-references
+    # and sort key, read by the apparatus (convert/apparatus/index.py). Plain text.
+    "span": _COMMON | {"data-index", "data-see", "data-also", "data-sort"},
 }
 
 _SCHEMES = {"http", "https", "mailto"}

@@ -20,6 +20,12 @@ def slugify(text: str) -> str:
     return _DROP.sub("", text).replace(" ", "-")
 
 
+def xml_name(label: str) -> str:
+    """A label as an id an EPUB accepts: ``"fig:map"`` → ``"fig.map"`` (XML ids may not
+    hold colons; a slug never holds a dot, so no heading's id can be the same)."""
+    return label.replace(":", ".")
+
+
 class UniqueIds:
     """Hands out ids that have not been used yet in one document."""
 

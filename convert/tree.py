@@ -35,7 +35,7 @@ import itertools
 import re
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Protocol
+from typing import Protocol, TypeVar
 from urllib.parse import unquote
 
 import lxml.html
@@ -74,6 +74,36 @@ def _english(message: str, **values: object) -> str:
     return message % values if values else message
 
 
+class Apparatus(Protocol):
+    """The apparatus of one document for one target (``convert.apparatus.Hook``): it
+    works on the elements this stage hands it."""
+
+    def formulas(self, root: lxml.html.HtmlElement) -> None:
+        """Typeset the formulas (before long words get break points)."""
+
+    def apply(self, root: lxml.html.HtmlElement) -> None:
+        """Numbers, captions, references, index anchors (after the implicit figures)."""
+
+    def finish(self, text: str) -> str:
+        """The serialized fragment with what could not be an element here (MathML)."""
+
+
+T = TypeVar("T")
+
+
+def survey(html: str, visit: Callable[[lxml.html.HtmlElement], T]) -> T:
+    """``visit`` the body fragment ``html`` shaped as ``prepare`` shapes it before the
+    apparatus applies (long words, implicit figures), whatever the target: what a
+    document holds, read before any target is made."""
+    try:
+        root = lxml.html.fragment_fromstring(html or "<p></p>", create_parent="div")
+    except (ValueError, etree.ParserError) as exc:
+        raise RenderError(f"the body cannot be parsed as HTML: {exc}", code="render.html") from None
+    _break_long_words(root)
+    _figures(root)
+    return visit(root)
+
+
 def prepare(
     html: str,
     *,
@@ -86,6 +116,7 @@ def prepare(
     block_prefix: str = "",
     page_breaks: Mapping[str, Sequence[str]] | None = None,
     text: Text = _english,
+    apparatus: Apparatus | None = None,
 ) -> Prepared:
     """Make the body fragment ``html`` fit for ``target`` (see the module docstring).
 
@@ -93,7 +124,9 @@ def prepare(
     output, or ``None`` when it leads nowhere; ``id_prefix`` namespaces every id of this
     chapter (and the links to them) so chapters can share headings in one document, and
     ``block_prefix`` its block numbers. ``page_breaks`` (EPUB) maps a block number to
-    the labels of the print pages that begin there.
+    the labels of the print pages that begin there. ``apparatus`` typesets formulas and
+    numbers, resolves references and anchors the index marks of this document for
+    ``target``.
     """
     try:
         root = lxml.html.fragment_fromstring(html or "<p></p>", create_parent="div")
@@ -103,23 +136,28 @@ def prepare(
     _placeholders(root, text)  # before long words get their break points
     _checkboxes(root)
     _table_widths(root)
+    if apparatus is not None:
+        apparatus.formulas(root)
     _break_long_words(root)
     _figures(root)
+    if apparatus is not None:
+        apparatus.apply(root)
     if number_blocks or (target == "epub" and page_breaks is not None):
         _number_blocks(root, block_prefix)
     _named_anchors(root)
     _links(root, emit, links)
     _empty_headers(root)
+    finish = apparatus.finish if apparatus is not None else str
     if target == "epub":
         _page_markers(root, page_breaks or {})
         _asides(root)
         _footnotes_epub(root, text)
         _align_classes(root)
         _prefix_ids(root, id_prefix)
-        return Prepared(_inner(root, xml=True), used)
+        return Prepared(finish(_inner(root, xml=True)), used)
     _footnotes_inline(root)
     _prefix_ids(root, id_prefix)
-    return Prepared(_inner(root, xml=False), used)
+    return Prepared(finish(_inner(root, xml=False)), used)
 
 
 # Blocks a print page can begin with, as the PDF and the EPUB both have them. A table row
@@ -365,7 +403,10 @@ def _images(
             )
             continue
         if new_src is None:
-            _replace(img, _placeholder(alt, text))
+            placeholder = _placeholder(alt, text)
+            if img.get("id"):  # a label (``{#fig:map}``): references still find the place
+                placeholder.set("id", img.get("id"))
+            _replace(img, placeholder)
             emit(
                 "image.missing",
                 src,
@@ -542,6 +583,23 @@ def split_tables(document: str, cramped: Sequence[CrampedTable]) -> str:
     return lxml.html.tostring(doc, doctype="<!DOCTYPE html>", encoding="unicode")
 
 
+def replace_content(document: str, ident: str, fragment: str) -> str:
+    """The HTML ``document`` with the content of the element whose id is ``ident``
+    replaced by ``fragment`` (the print index, once its pages are known); unchanged when
+    no element has that id."""
+    doc = lxml.html.document_fromstring(document)
+    found = doc.get_element_by_id(ident, None)
+    if found is None:
+        return document
+    for child in list(found):
+        found.remove(child)
+    new = lxml.html.fragment_fromstring(fragment or "<p></p>", create_parent="div")
+    found.text = new.text
+    for child in list(new):
+        found.append(child)
+    return lxml.html.tostring(doc, doctype="<!DOCTYPE html>", encoding="unicode")
+
+
 def _column_parts(table: lxml.html.HtmlElement, per_part: int) -> list[lxml.html.HtmlElement]:
     rows = list(table.iter("tr"))
     cells = [[c for c in row if c.tag in ("td", "th")] for row in rows]
@@ -618,6 +676,8 @@ def _links(
                 _unwrap(a)  # a bare <a> (its href was not allowed): keep the text only
             continue
         href = href.strip()
+        if "xref" in (a.get("class") or "").split():
+            continue  # a cross-reference the apparatus resolved, maybe into another file
         if href.startswith("#"):
             if href[1:] in ids:
                 continue

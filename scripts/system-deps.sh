@@ -4,8 +4,9 @@
 # Hebrew and CJK, Noto Color Emoji (emoji, flags and symbols print instead of empty boxes),
 # Java for EPUBCheck, poppler-utils and qpdf for the PDF tests (text, pages, qpdf --check),
 # redis-server for the Celery tests, Chromium and Node.js/npm for DAISY Ace (the EPUB
-# accessibility tests). Installs with apt-get when root on Debian/Ubuntu; otherwise prints
-# the command. With --bench: pandoc, which make bench compares against.
+# accessibility tests), ICU's headers and a C++ compiler for PyICU (the index's collation by
+# language). Installs with apt-get when root on Debian/Ubuntu; otherwise prints the command.
+# With --bench: pandoc, which make bench compares against.
 set -euo pipefail
 
 packages=(
@@ -13,6 +14,7 @@ packages=(
   fonts-dejavu-core fonts-noto-core fonts-noto-cjk fonts-noto-color-emoji
   default-jre-headless poppler-utils qpdf redis-server
   chromium nodejs npm
+  libicu-dev pkg-config g++
 )
 if [ "${1:-}" = "--bench" ]; then
   packages=(pandoc)

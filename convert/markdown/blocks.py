@@ -24,6 +24,7 @@ Kind = Literal[
     "text",  # paragraph text (a lazy continuation line included)
     "heading",  # an ATX heading, or the text or underline of a setext heading
     "fence",  # a fenced code block, its fence lines included
+    "math",  # a display formula, ``$$ … $$`` (TeX: never repaired, like code)
     "code",  # an indented code block
     "html",  # a raw HTML block (passed through unparsed)
     "table",  # a pipe table row, its delimiter row included
@@ -101,8 +102,9 @@ class Blocks:
                 self._heading_at[i] = heading
 
     def code(self, i: int) -> bool:
-        """Is line ``i`` code (fenced, its fences included, or indented)?"""
-        return self.kinds[i] in ("fence", "code")
+        """Is line ``i`` code (fenced, its fences included, or indented), or a display
+        formula (TeX, which the repairs must not touch either: ``{{2}}`` is no template)?"""
+        return self.kinds[i] in ("fence", "code", "math")
 
     def html(self, i: int) -> bool:
         return self.kinds[i] == "html"
@@ -200,6 +202,19 @@ def heading_attrs(text: str) -> tuple[str, str | None, tuple[str, ...]]:
         elif word.startswith("id="):
             ident = word[3:].strip("\"'") or ident
     return text[: match.start()].rstrip(), ident, tuple(classes)
+
+
+# Inline formulas as the CommonMark reader finds them (``$…$``, Pandoc's rules: no space
+# inside the dollars, no digit after the closing one, no backtick inside): the repairs
+# leave them alone as they leave code spans.
+_INLINE_MATH = re.compile(r"(?<![\\$\w])\$(?=[^\s$])([^$`\n]*?[^\s$\\])\$(?![\d$])")
+
+
+def math_spans(text: str) -> list[tuple[int, int]]:
+    """Start/end offsets of the inline formulas of a line."""
+    if "$" not in text:
+        return []
+    return [m.span() for m in _INLINE_MATH.finditer(text)]
 
 
 _RAW_ID = re.compile(

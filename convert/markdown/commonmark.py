@@ -31,7 +31,9 @@ from markdown_it import MarkdownIt
 from markdown_it.rules_core import StateCore
 from markdown_it.rules_inline import StateInline
 from markdown_it.token import Token
+from mdit_py_plugins.attrs import attrs_plugin
 from mdit_py_plugins.deflist import deflist_plugin
+from mdit_py_plugins.dollarmath import dollarmath_plugin
 from mdit_py_plugins.footnote import footnote_plugin
 from mdit_py_plugins.gfm_autolink import gfm_autolink_plugin
 
@@ -68,6 +70,24 @@ def _engine(autolinks: bool) -> MarkdownIt:
         md.inline.ruler.push("pressroom_ftp", _ftp_rule)
     md.use(footnote_plugin, inline=False)
     md.use(deflist_plugin)
+    # The apparatus (README, "Index, cross-references, numbers, mathematics"): inline math
+    # as GitHub writes it, Pandoc's rules for what is math ("$20 and $30" is not: no space
+    # inside the dollars, no digit after the closing one); display math is our own block
+    # rule, for the label after the closing "$$".
+    md.use(dollarmath_plugin, allow_space=False, allow_digits=False, allow_labels=False)
+    md.block.ruler.disable("math_block")
+    inline_math = next(r.fn for r in md.inline.ruler.__rules__ if r.name == "math_inline")
+    md.inline.ruler.at("math_inline", _no_code_in_math(inline_math))
+    md.block.ruler.before(
+        "fence",
+        "pressroom_math_block",
+        _math_block_rule,
+        {"alt": ["paragraph", "reference", "blockquote", "list", "footnote_def"]},
+    )
+    # Labels on images (``![…](map.svg){#fig:map}``) and bracketed spans
+    # (``[lead]{.index entry="type!lead"}``), as Pandoc writes them. Only ids, classes and
+    # the index's own keys are kept.
+    md.use(attrs_plugin, after=("image",), spans=True, allowed=_SPAN_ATTRS)
     md.core.ruler.after("inline", "pressroom_heading_attrs", _heading_attrs_rule)
     md.core.ruler.after("text_join", "pressroom_email_local", _email_local_rule)
     md.core.ruler.after("block", "pressroom_cell_align", _cell_align_rule)
@@ -90,6 +110,9 @@ def _engine(autolinks: bool) -> MarkdownIt:
     rules("alert_close", lambda *_: "</aside>\n")
     rules("alert_title_open", lambda *_: '<p class="admonition-title">')
     rules("alert_title_close", lambda *_: "</p>\n")
+    rules("math_inline", _render_math_inline)
+    rules("math_block_eqn", _render_math_block)
+    rules("span_open", _render_span_open)
     return md
 
 
@@ -161,6 +184,8 @@ def _blocks(text: str) -> Blocks:
                 column = len(lines[start]) - len(lines[start].lstrip(" >\t-*+0123456789.)"))
             level = int(token.tag[1])
             headings.append(HeadingSpan(start, end, level, setext, column, quote_depth > 0))
+        elif kind == "math_block_eqn":
+            mark(token.map, "math")
         elif kind == "fence" and token.map:
             mark(token.map, "fence")
             fences.append((token.map[0], token.map[1]))
@@ -493,7 +518,103 @@ def _render(text: str, autolinks: bool) -> tuple[str, tuple[Heading, ...]]:
 def _render_fence(self: Any, tokens: Sequence[Token], idx: int, options: Any, env: Any) -> str:
     token = tokens[idx]
     info = fence_info(html.unescape(token.info))
+    if info.language == "math":  # GitHub's other spelling of display math
+        return display_math(token.content.strip())
     return code_block(token.content, info.language, info.title)
+
+
+# ---------------------------------------------------------------------------------------
+# The apparatus: mathematics, labels, index spans (the markup the tree stage numbers,
+# resolves and typesets; see convert/apparatus/)
+
+# Attributes a bracketed span or an image may carry: the index's keys become data-*
+# attributes, which the sanitizer lets through on spans only.
+_SPAN_ATTRS = ("id", "class", "entry", "see", "also", "sort")
+_INDEX_DATA = {"entry": "data-index", "see": "data-see", "also": "data-also", "sort": "data-sort"}
+
+# ``$$`` opens a display formula at the start of a line; the line that ends with ``$$``
+# (optionally followed by a label, ``$$ {#eq:energy}``) closes it.
+_MATH_CLOSE = re.compile(r"\$\$[ \t]*(?:\{#(?P<label>[\w:.-]+)\})?[ \t]*$")
+
+
+def _math_block_rule(state: Any, start: int, end: int, silent: bool) -> bool:
+    """``$$ … $$`` on lines of their own (one line or several, no blank line inside)."""
+    if state.sCount[start] - state.blkIndent >= 4:
+        return False
+    pos = state.bMarks[start] + state.tShift[start]
+    first = state.src[pos : state.eMarks[start]]
+    if not first.startswith("$$"):
+        return False
+    body: list[str] = []
+    rest = first[2:]
+    line = start
+    while True:
+        close = _MATH_CLOSE.search(rest)
+        if close is not None and (line > start or close.start() > 0 or rest.strip() == "$$"):
+            body.append(rest[: close.start()])
+            label = close["label"] or ""
+            break
+        if line > start and "$$" in rest:
+            return False  # text after a closing "$$": not a display formula
+        body.append(rest)
+        line += 1
+        if line >= end or state.isEmpty(line):
+            return False
+        rest = state.src[state.bMarks[line] + state.tShift[line] : state.eMarks[line]]
+    if silent:
+        return True
+    token = state.push("math_block_eqn", "div", 0)
+    token.content = "\n".join(body).strip()
+    token.info = label
+    token.map = [start, line + 1]
+    token.markup = "$$"
+    state.line = line + 1
+    return True
+
+
+def _no_code_in_math(rule: Any) -> Any:
+    """The dollar rule runs before code spans; a "formula" holding a backtick is a code
+    span's text (```$x$```) or prose between two prices, never TeX."""
+
+    def rule_without_code(state: StateInline, silent: bool) -> bool:
+        pos, count, pending = state.pos, len(state.tokens), state.pending
+        if not rule(state, silent):
+            return False
+        if silent:
+            found = state.src[pos : state.pos]
+        else:
+            found = state.tokens[-1].content if len(state.tokens) > count else ""
+        if "`" not in found:
+            return True
+        del state.tokens[count:]  # the math token, and the text it flushed from pending
+        state.pos, state.pending = pos, pending
+        return False
+
+    return rule_without_code
+
+
+def display_math(tex: str, label: str = "") -> str:
+    ident = f' id="{html.escape(label)}"' if label else ""
+    return f'<div class="math display"{ident}>{html.escape(tex, quote=False)}</div>\n'
+
+
+def _render_math_block(self: Any, tokens: Sequence[Token], idx: int, options: Any, env: Any) -> str:
+    return display_math(tokens[idx].content, tokens[idx].info)
+
+
+def _render_math_inline(
+    self: Any, tokens: Sequence[Token], idx: int, options: Any, env: Any
+) -> str:
+    return f'<span class="math">{html.escape(tokens[idx].content, quote=False)}</span>'
+
+
+def _render_span_open(self: Any, tokens: Sequence[Token], idx: int, options: Any, env: Any) -> str:
+    token = tokens[idx]
+    attrs = "".join(
+        f' {_INDEX_DATA.get(str(name), str(name))}="{html.escape(str(value))}"'
+        for name, value in sorted(token.attrs.items())
+    )
+    return f"<span{attrs}>"
 
 
 def _render_code_block(self: Any, tokens: Sequence[Token], idx: int, options: Any, env: Any) -> str:

@@ -16,7 +16,7 @@ from pathlib import Path
 
 from .. import markdown
 from ..diagnostics import Diagnostic, Location, Report, Severity
-from ..markdown.blocks import Blocks
+from ..markdown.blocks import Blocks, math_spans
 from ..markdown.tables import Row, code_spans, is_delimiter_row, outside_code, split_row
 from ..model import Meta
 
@@ -121,11 +121,24 @@ def plural(n: int, word: str) -> str:
     return f"{n} {word}" if n == 1 else f"{n} {word}s"
 
 
+def protected_spans(text: str) -> list[tuple[int, int]]:
+    """Inline code spans and inline formulas of a line, merged, in order: no rule repairs
+    text inside them."""
+    merged: list[tuple[int, int]] = []
+    for start, end in sorted([*code_spans(text), *math_spans(text)]):
+        if merged and start < merged[-1][1]:
+            merged[-1] = (merged[-1][0], max(end, merged[-1][1]))
+        else:
+            merged.append((start, end))
+    return merged
+
+
 def sub_outside_code(
     pattern: re.Pattern[str], repl: Callable[[re.Match[str]], str], text: str
 ) -> tuple[str, int]:
-    """``pattern.subn`` applied only to the parts of ``text`` outside inline code spans."""
-    spans = code_spans(text)
+    """``pattern.subn`` applied only to the parts of ``text`` outside inline code spans
+    and inline formulas."""
+    spans = protected_spans(text)
     if not spans:
         return pattern.subn(repl, text)
     out: list[str] = []
@@ -182,10 +195,10 @@ class Run:
         return self.lines[self.at(offset)[0]].origin
 
     def in_code(self, offset: int) -> bool:
-        """Is ``offset`` inside an inline code span (of its own line)?"""
+        """Is ``offset`` inside an inline code span or formula (of its own line)?"""
         index, col = self.at(offset)
         if index not in self._spans:
-            self._spans[index] = code_spans(self.lines[index].text)
+            self._spans[index] = protected_spans(self.lines[index].text)
         return not outside_code(self.lines[index].text, col, self._spans[index])
 
 
@@ -292,6 +305,7 @@ __all__ = [
     "mark_code",
     "outside_code",
     "plural",
+    "protected_spans",
     "rewrite_runs",
     "row_of",
     "splice",

@@ -40,7 +40,17 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from .base import Context, Doc, Edit, Rule, Run, code_spans, mark_code, outside_code, splice
+from .base import (
+    Context,
+    Doc,
+    Edit,
+    Rule,
+    Run,
+    mark_code,
+    outside_code,
+    protected_spans,
+    splice,
+)
 
 # A tag's arguments stop at the next tag opener and at 1,000 characters (a tag is one line,
 # and no real one is that long), so a long line of unclosed "{%" costs linear time.
@@ -146,7 +156,7 @@ def _tokens(run: Run, title: str) -> list[_Tag]:
     for index, line in enumerate(run.lines):
         if line.code or ("{%" not in line.text and "{{" not in line.text):
             continue
-        spans = code_spans(line.text)
+        spans = protected_spans(line.text)
         base = run.starts[index]
         for m in _TOKEN.finditer(line.text):
             if not outside_code(line.text, m.start(), spans):

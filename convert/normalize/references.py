@@ -20,7 +20,8 @@ A bare ``[label]`` is only a broken reference when it clearly means one: the doc
 reference definitions, the label looks like one (a few words, no markup, not a number
 unless numbered definitions exist) and is not a look-alike: task-list boxes ``[ ]``/``[x]``,
 footnotes ``[^1]``, editorial brackets (``[sic]``, ``[citation needed]``, ``[…]``),
-``[object Object]`` debris, brackets glued to a word (``a[i]``). Anything else stays as
+``[object Object]`` debris, brackets glued to a word (``a[i]``), a bracketed span with
+attributes (``[lead]{.index}``, an index mark). Anything else stays as
 written, without a diagnostic. ``[text]()`` and ``[text](<>)`` become ``text``
 (``link.empty``, warning); images with empty targets are the images rule's business.
 Definitions nothing uses render nothing and are reported (``link.definition-unused``, info).
@@ -179,6 +180,8 @@ def _repair(
 ) -> list[Patch]:
     """Edits for one reference the parser will not resolve (none when it is a look-alike)."""
     label = link.label
+    if link.kind == "shortcut" and text[link.end : link.end + 1] == "{":
+        return []  # a bracketed span with attributes (``[lead]{.index}``), not a reference
     # Inside another link's text a heading match would make a link in a link: not there.
     heading = None if link.image or link.nested else headings.get(label)
     if link.kind == "shortcut" and (

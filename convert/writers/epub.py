@@ -65,7 +65,14 @@ def _ncx(points: Sequence[NavPoint], uid: str) -> list[object]:
 
 
 # EPUB 2 guide types for the landmarks that have one.
-_GUIDE = {"cover": "cover", "toc": "toc", "bodymatter": "text", "index": "index"}
+_GUIDE = {
+    "cover": "cover",
+    "toc": "toc",
+    "bodymatter": "text",
+    "index": "index",
+    "loi": "loi",
+    "lot": "lot",
+}
 
 
 class _Writer(epub.EpubWriter):
@@ -143,6 +150,8 @@ def _book(package: EpubPackage) -> epub.EpubBook:
             media_type="application/xhtml+xml",
             content=page.xhtml.encode("utf-8"),
         )
+        if "<math" in page.xhtml:
+            item.properties = ["mathml"]  # EPUB 3 asks for it on pages with MathML (OPF-014)
         book.add_item(item)
         spine.append(item)
     for mark in package.landmarks:

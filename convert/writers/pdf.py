@@ -224,6 +224,9 @@ def layout_pdf(
 
 # Rewrites a document so its cramped tables come in parts: the tree stage's ``split_tables``.
 Splitter: TypeAlias = "Callable[[str, Sequence[Cramped]], str]"
+# A second pass over a laid-out document (the index, once its pages are known): given the
+# layout, a way to lay out a new document and the folio of each page, the final layout.
+Again: TypeAlias = "Callable[[Layout, Callable[[str], Layout], Callable[[int], str]], Layout]"
 
 
 def fit(layout: Layout, split: Splitter | None, **again: object) -> Layout:
@@ -328,11 +331,20 @@ def write_pdf(
     identifier: bytes = b"",
     allow_remote: bool = False,
     split: Splitter | None = None,
+    again: Again | None = None,
 ) -> PdfResult:
     """Lay out ``document`` (HTML) and write it to ``out``: ``layout_pdf``, ``fit`` (cramped
-    tables split, with ``split``), ``save_pdf``."""
+    tables split, with ``split``), ``again`` (the index's page numbers), ``save_pdf``."""
     layout = layout_pdf(document, base=base, roots=roots, source=source, allow_remote=allow_remote)
     layout = fit(layout, split, base=base, roots=roots, allow_remote=allow_remote)
+    if again is not None:
+
+        def relayout(html: str) -> Layout:
+            return layout_pdf(
+                html, base=base, roots=roots, source=source, allow_remote=allow_remote
+            )
+
+        layout = again(layout, relayout, PageLabels.article(layout.pages).label)
     return save_pdf(
         layout,
         out,
@@ -366,6 +378,7 @@ def _observed_tags() -> Iterator[TagHints]:
     """
     languages: dict[int, str] = {}
     link_texts: dict[int, str] = {}
+    formulas: set[int] = set()
     build = getattr(weasyprint.pdf.tags, "_build_box_tree", None)
     if build is None:
         yield TagHints()
@@ -381,15 +394,23 @@ def _observed_tags() -> Iterator[TagHints]:
                 languages[number] = (box.style["lang"] or "") if box.style else ""
                 if element.get("S") == "/Link" and box.element is not None:
                     link_texts[number] = _link_text(box.element)
+                if element.get("S") == "/Figure" and _is_formula(box.element):
+                    formulas.add(number)
             yield element
 
     with _TAGGING:
         weasyprint.pdf.tags._build_box_tree = observed  # type: ignore[attr-defined]
         try:
             # Filled while the caller writes the PDF.
-            yield TagHints(languages, link_texts)
+            yield TagHints(languages, link_texts, formulas)
         finally:
             weasyprint.pdf.tags._build_box_tree = build  # type: ignore[attr-defined]
+
+
+def _is_formula(element: object) -> bool:
+    """An ``img`` the apparatus drew for a formula (``class="math"``)."""
+    get = getattr(element, "get", None)
+    return get is not None and "math" in (get("class") or "").split()
 
 
 def _link_text(element: object) -> str:

@@ -25,6 +25,7 @@ adds the language of each element and the text of each link. Every step is idemp
 - ``pagination_artifacts``: WeasyPrint tags the running heads and folios of the page
   margins with elements it never links into the tree; their content becomes a pagination
   Artifact, as PDF/UA wants for running heads and page numbers.
+- ``formulas``: a Figure drawn for a formula (``img.math``) becomes a ``/Formula``.
 - ``languages``: ``/Lang`` on an element whose HTML element's language differs from the
   language it inherits (another element's ``/Lang``, else the catalog's).
 - the ParentTree is written back flat, sorted, with ``/ParentTreeNextKey``.
@@ -33,6 +34,7 @@ adds the language of each element and the text of each link. Every step is idemp
 from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
+from collections.abc import Set as AbstractSet
 from dataclasses import dataclass, field
 
 import pikepdf
@@ -55,6 +57,8 @@ class TagHints:
 
     languages: Mapping[int, str] = field(default_factory=dict)
     link_texts: Mapping[int, str] = field(default_factory=dict)
+    # Figures that are formulas (``img.math``, drawn by the apparatus): tagged /Formula.
+    formulas: AbstractSet[int] = frozenset()
 
 
 @dataclass(slots=True)
@@ -69,6 +73,7 @@ class TagRepairs:
     decorative_figures: int = 0  # Figures without alternate text made Artifacts
     pagination_artifacts: int = 0  # marked content of margin boxes made Artifacts
     languages: int = 0  # /Lang set on an element
+    formulas: int = 0  # Figures of formulas made /Formula
 
 
 def repair_tags(pdf: pikepdf.Pdf, hints: TagHints | None = None) -> TagRepairs:
@@ -85,6 +90,7 @@ def repair_tags(pdf: pikepdf.Pdf, hints: TagHints | None = None) -> TagRepairs:
     done.list_bodies = _list_bodies(tree)
     done.header_scopes, done.header_ids = _table_headers(tree)
     done.languages = _languages(tree, hints)
+    done.formulas = _formulas(tree, hints)
     tree.write()
     return done
 
@@ -457,6 +463,20 @@ def _id_tree(tree: _Tree) -> int:
 
 
 # --- figures and artifacts ------------------------------------------------------------------
+
+
+def _formulas(tree: _Tree, hints: TagHints) -> int:
+    """A formula is drawn as an image (vector paths) and WeasyPrint tags it a Figure; PDF
+    has a structure type of its own for it, Formula, with the same alternate text (its TeX
+    source)."""
+    made = 0
+    for element, _parent in tree.walk():
+        if element.get("/S") != Name.Figure or not element.is_indirect:
+            continue
+        if element.objgen[0] in hints.formulas and _has_text_alternative(element):
+            element.S = Name("/Formula")
+            made += 1
+    return made
 
 
 def _decorative_figures(tree: _Tree) -> int:
