@@ -6,15 +6,20 @@ Contract (``run_batch``):
 - Holds an exclusive lock on ``out`` for the whole run; a second run on the same ``out``
   fails at once with a clear message (``BatchLocked``). The lock is a ``flock`` on
   ``out/.pressroom.lock``, so a run killed with ``kill -9`` releases it.
+- Converts each document exactly as ``pressroom convert`` would with the same
+  ``Settings`` (configuration file and flags: rules, severities, dialect, limits), through
+  the same error policy.
 - Keeps ``out/manifest.json``: per document its source hash, settings hash, tool version,
-  outputs (path, sha256, size), diagnostics, status and time. A rerun skips documents
+  outputs (path, sha256, size), diagnostics, status and time. Each result is recorded as
+  it comes back (and the file rewritten every few seconds), not at the end. A rerun skips documents
   whose source, settings and outputs are unchanged, rebuilds the rest (failed ones
   included), and removes outputs whose source is gone. ``force`` rebuilds everything.
   The manifest is rewritten atomically every few seconds and at the end, and every output
   is written atomically, so a run killed at any moment leaves only complete files and the
   next run finishes the job.
 - Never stops for one document: failures (bad input, render errors, time-outs, crashed
-  workers) are recorded and the run goes on; ``BatchResult.failed`` says how many.
+  workers) are recorded and the run goes on; ``BatchResult.failed`` says how many, and
+  ``BatchResult.flagged`` how many were converted with an error-level finding.
 """
 
 from __future__ import annotations
@@ -26,17 +31,18 @@ import json
 import os
 import time
 import zipfile
-from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 from xml.sax.saxutils import escape, quoteattr
 
 from . import __version__
+from .config import Settings, load_settings
 from .errors import ConvertError
-from .executors.local import Limits, run_local
+from .executors.local import Pool, run_local
 from .files import atomic_output, file_sha256
-from .jobs import Job
+from .jobs import Job, JobResult
 from .theme import load_theme
 
 ARTICLE_SUFFIXES = (".md", ".markdown")
@@ -49,23 +55,17 @@ class BatchLocked(ConvertError):
     code = "batch.locked"
 
 
-@dataclass(frozen=True, slots=True)
-class Settings:
-    formats: tuple[str, ...] = ("pdf", "epub")
-    theme: str = "base"
-    profile: str = "screen"
-
-    def digest(self) -> str:
-        """Changes when anything that shapes the outputs changes: options, theme files,
-        the tool's version."""
-        theme = load_theme(self.theme)
-        h = hashlib.sha256()
-        h.update(json.dumps([self.formats, self.theme, self.profile, __version__]).encode())
-        for folder in theme.dirs:
-            for path in sorted(p for p in folder.rglob("*") if p.is_file()):
-                h.update(str(path.relative_to(folder)).encode())
-                h.update(path.read_bytes())
-        return h.hexdigest()
+def settings_digest(settings: Settings) -> str:
+    """Changes when anything that shapes the outputs changes: the settings that do
+    (``Settings.outputs_key``), the theme's files, the tool's version."""
+    theme = load_theme(settings.theme)
+    h = hashlib.sha256()
+    h.update(json.dumps([settings.outputs_key(), __version__], sort_keys=True).encode())
+    for folder in theme.dirs:
+        for path in sorted(p for p in folder.rglob("*") if p.is_file()):
+            h.update(str(path.relative_to(folder)).encode())
+            h.update(path.read_bytes())
+    return h.hexdigest()
 
 
 @dataclass(slots=True)
@@ -73,6 +73,7 @@ class BatchResult:
     converted: int = 0
     skipped: int = 0
     failed: int = 0
+    flagged: int = 0  # converted, with an error-level finding
     removed: int = 0
     seconds: float = 0.0
     documents: dict[str, dict[str, Any]] = field(default_factory=dict)
@@ -82,9 +83,11 @@ class BatchResult:
         return self.converted + self.skipped + self.failed
 
     def summary(self) -> str:
+        errors = f" ({self.flagged} with errors)" if self.flagged else ""
         return (
-            f"{self.total} documents: {self.converted} converted, {self.skipped} unchanged, "
-            f"{self.failed} failed, {self.removed} removed ({self.seconds:.1f} s)"
+            f"{self.total} documents: {self.converted} converted{errors}, "
+            f"{self.skipped} unchanged, {self.failed} failed, {self.removed} removed "
+            f"({self.seconds:.1f} s)"
         )
 
 
@@ -178,7 +181,7 @@ def _remove_outputs(entry: dict[str, Any], out: Path) -> None:
             path.unlink()
 
 
-Runner = Callable[[list[Job], Limits], Iterator[dict[str, Any]]]
+Runner = Callable[[Iterable[Job], Pool], Iterator[JobResult]]
 
 
 def run_batch(
@@ -186,7 +189,7 @@ def run_batch(
     out: Path,
     settings: Settings,
     *,
-    limits: Limits | None = None,
+    pool: Pool | None = None,
     force: bool = False,
     runner: Runner = run_local,
     progress: Callable[[dict[str, Any]], None] | None = None,
@@ -194,13 +197,14 @@ def run_batch(
     """Convert every article under ``src`` into ``out`` (see the module docstring)."""
     started = time.perf_counter()
     src, out = src.resolve(), out.resolve()
-    limits = limits or Limits()
+    pool = pool or Pool()
+    settings = replace(settings, root=src)
     result = BatchResult()
     with locked(out):
         _sweep_partials(out)
         manifest = load_manifest(out)
         documents: dict[str, Any] = manifest["documents"]
-        digest = settings.digest()
+        digest = settings_digest(settings)
         sources = discover(src, out)
         current = {path.relative_to(src).as_posix(): path for path in sources}
 
@@ -216,40 +220,26 @@ def run_batch(
                 result.skipped += 1
                 result.documents[rel] = {**documents[rel], "status": "unchanged"}
                 continue
-            target = (out / rel).parent
-            jobs.append(
-                Job(
-                    str(path),
-                    rel,
-                    str(target),
-                    str(src),
-                    settings.formats,
-                    settings.theme,
-                    settings.profile,
-                )
-            )
+            jobs.append(Job(str(path), rel, str((out / rel).parent), settings))
 
         manifest.update(
             tool="pressroom",
             version=__version__,
             settings_sha256=digest,
-            settings={
-                "formats": list(settings.formats),
-                "theme": settings.theme,
-                "profile": settings.profile,
-            },
+            settings=settings.outputs_key(),
         )
-        if jobs and runner is run_local and "pdf" in settings.formats:
+        if jobs and runner is run_local and pool.jobs > 0 and "pdf" in settings.formats:
             # Warm this process before the workers fork from it (see pdf.warm_up).
             from .writers.pdf import warm_up
 
             warm_up(load_theme(settings.theme).stylesheets("pdf"))
         last_flush = time.monotonic()
-        for done in runner(jobs, limits):
-            rel = done["rel"]
+        for done in runner(jobs, pool):
+            rel = done.rel
             entry = _entry(done, hashes.get(rel, ""), digest, out)
-            if done["status"] == "ok":
+            if done.status == "ok":
                 result.converted += 1
+                result.flagged += done.flagged
             else:
                 result.failed += 1
                 _remove_outputs(documents.get(rel, {}), out)  # never leave stale output
@@ -266,21 +256,34 @@ def run_batch(
     return result
 
 
-def _entry(done: dict[str, Any], source_hash: str, digest: str, out: Path) -> dict[str, Any]:
-    outputs = {
-        fmt: {**info, "path": Path(info["path"]).resolve().relative_to(out).as_posix()}
-        for fmt, info in done.get("outputs", {}).items()
-    }
+def _entry(done: JobResult, source_hash: str, digest: str, out: Path) -> dict[str, Any]:
+    """The manifest's record of one document (paths relative to ``out``)."""
+    record = done.to_dict()
+    for output in record["outputs"].values():
+        output["path"] = Path(output["path"]).resolve().relative_to(out).as_posix()
     return {
-        "status": done["status"],
-        "source_sha256": done.get("source_sha256", source_hash),
+        "status": done.status,
+        "source_sha256": done.source_sha256 or source_hash,
         "settings_sha256": digest,
         "version": __version__,
-        "outputs": outputs,
-        "diagnostics": done.get("diagnostics", []),
-        "error": done.get("error"),
-        "seconds": done.get("seconds", 0.0),
+        "outputs": record["outputs"],
+        "diagnostics": record["diagnostics"],
+        "error": record["error"],
+        "flagged": done.flagged,
+        "seconds": done.seconds,
     }
+
+
+def scheduled(src: str, out: str, **options: Any) -> dict[str, Any]:
+    """A whole batch as one call, for schedulers that call functions (Celery beat, through
+    ``pressroom worker``): the configuration file found from ``src`` upwards, then
+    ``options`` (any ``Settings`` field, as JSON: ``formats``, ``theme``, ``profile``,
+    ``strict``, …). The documents run one after another in this process: a Celery
+    worker's child may not start processes of its own."""
+    base = load_settings(Path(src))
+    settings = Settings.from_dict({**base.to_dict(), **options})
+    result = run_batch(Path(src), Path(out), settings, pool=Pool(jobs=0))
+    return {"summary": result.summary(), "failed": result.failed, "flagged": result.flagged}
 
 
 def report_json(result: BatchResult) -> str:

@@ -1,8 +1,15 @@
-"""Command line: ``pressroom convert|check|fix|themes`` (``main(argv) -> int``).
+"""Command line: ``pressroom convert|check|fix|book|batch|worker|preflight|themes``
+(``main(argv) -> int``).
 
-Exit status: 0 success (warnings allowed), 1 a document failed (or warnings under
-``--strict``), 2 usage error. A document that cannot be converted gets one line on stderr,
-``path: error: why [code]``, never a traceback, and leaves no output file.
+Every command that reads documents builds one ``Settings`` (configuration file, then
+flags; the shared flags mean the same in each) and runs each document through the one
+error policy (``runner.run_document``; a book is one document, a batch's documents run
+in workers through the same policy).
+
+Exit status: 0 success (warnings allowed), 1 a document failed or has an error-level
+finding (or warnings under ``--strict``), 2 usage error. A document that cannot be
+converted gets one line on stderr, ``path: error: why [code]``, never a traceback, and
+leaves no output file.
 """
 
 from __future__ import annotations
@@ -11,32 +18,29 @@ import argparse
 import contextlib
 import difflib
 import os
-import resource
-import signal
 import sys
-import threading
-import time
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import replace
 from pathlib import Path
 
 from . import __version__
-from .config import ConfigError, load_settings, rule_names
+from .config import ConfigError, Limits, Settings, load_settings, rule_names
 from .diagnostics import Report, Severity
 from .errors import ConvertError
 from .files import atomic_output
 from .fixer import fixed_text
 from .load import LoadOptions, decode, load, read_bytes
 from .normalize import normalize
-from .pipeline import FORMATS, Options, convert_article
+from .pipeline import FORMATS, convert_article, read
 from .profiles import PROFILES
+from .runner import MIN_MEMORY_MB, Outcome, run_document
 from .theme import available, load_theme, read_info
 
 
 class _Parser(argparse.ArgumentParser):
     def error(self, message: str) -> None:  # one line and exit 2, as argparse does, no usage dump
-        self.exit(
-            2, f"pressroom: error: {message} (see pressroom {self.prog.split()[-1]} --help)\n"
-        )
+        # self.prog is "pressroom" for the main parser, "pressroom batch" for a command's.
+        self.exit(2, f"pressroom: error: {message} (see {self.prog} --help)\n")
 
 
 def _formats(text: str) -> tuple[str, ...]:
@@ -57,18 +61,8 @@ def build_parser() -> argparse.ArgumentParser:
     conv = sub.add_parser("convert", help="convert Markdown files to PDF, EPUB and/or HTML")
     conv.add_argument("inputs", nargs="+", type=Path, metavar="INPUT")
     conv.add_argument("-o", "--outdir", type=Path, default=Path("build"))
-    conv.add_argument(
-        "--format",
-        type=_formats,
-        default=("pdf", "epub"),
-        dest="formats",
-        help="comma-separated: pdf,epub,html (default: pdf,epub)",
-    )
-    conv.add_argument("--theme", default="base", help="theme name or theme folder")
-    conv.add_argument("--profile", choices=list(PROFILES), default="screen")
+    _output_arguments(conv, theme=True)
     conv.add_argument("--root", type=Path, help="content root (default: each input's folder)")
-    conv.add_argument("--strict", action="store_true", help="fail a document on any warning")
-    conv.add_argument("--report", type=Path, metavar="FILE.json", help="write diagnostics as JSON")
     conv.add_argument(
         "--remote-images",
         default="",
@@ -81,25 +75,16 @@ def build_parser() -> argparse.ArgumentParser:
         action="store_true",
         help="let the PDF renderer fetch http(s) resources (off by default)",
     )
-    conv.add_argument(
-        "--page-list",
-        action="store_true",
-        help="with only EPUB asked for: lay out the PDF anyway, so the EPUB carries the "
-        "print page numbers and a page list (slower; with pdf they are always there)",
-    )
-    conv.add_argument("-q", "--quiet", action="store_true", help="print errors only")
-    _limit_arguments(conv)
+    _page_list_argument(conv)
+    _run_arguments(conv)
     conv.set_defaults(run=_convert)
-    _config_arguments(conv)
 
     check = sub.add_parser("check", help="print diagnostics only; write nothing")
     check.add_argument("inputs", nargs="+", type=Path, metavar="INPUT")
     check.add_argument("--json", action="store_true", help="diagnostics as JSON on stdout")
     check.add_argument("--root", type=Path)
-    check.add_argument("--strict", action="store_true")
-    check.add_argument("--max-input-mb", type=_positive, default=DEFAULT_MAX_INPUT_MB, metavar="MB")
+    _run_arguments(check, report=False, quiet=False)
     check.set_defaults(run=_check)
-    _config_arguments(check)
 
     fix = sub.add_parser("fix", help="write the normalized Markdown")
     fix.add_argument("inputs", nargs="+", type=Path, metavar="INPUT")
@@ -108,30 +93,22 @@ def build_parser() -> argparse.ArgumentParser:
     where.add_argument("--in-place", action="store_true")
     fix.add_argument("--diff", action="store_true", help="also print a unified diff")
     fix.add_argument("--root", type=Path)
+    _run_arguments(fix, report=False, quiet=False, strict=False)
     fix.set_defaults(run=_fix)
-    _config_arguments(fix)
 
     book = sub.add_parser("book", help="bind the chapters of a book.toml into one PDF and EPUB")
     book.add_argument("manifest", type=Path, metavar="BOOK.toml")
     book.add_argument("-o", "--outdir", type=Path, default=Path("build"))
-    book.add_argument("--format", type=_formats, default=("pdf", "epub"), dest="formats")
-    book.add_argument("--profile", choices=list(PROFILES), default="screen")
-    book.add_argument("--report", type=Path, metavar="FILE.json")
-    book.add_argument("--strict", action="store_true")
+    _output_arguments(book, theme=False)
     book.add_argument("--no-cache", action="store_true", help="ignore OUTDIR/.cache")
-    book.add_argument(
-        "--page-list",
-        action="store_true",
-        help="with only EPUB asked for: lay out the PDF anyway, so the EPUB carries the "
-        "print page numbers and a page list (slower; with pdf they are always there)",
-    )
+    _page_list_argument(book)
     book.add_argument(
         "--depfile",
         type=Path,
         metavar="FILE.d",
         help="write make dependencies of the outputs (like cc -MD)",
     )
-    book.add_argument("-q", "--quiet", action="store_true")
+    _run_arguments(book)
     book.set_defaults(run=_book)
 
     batch = sub.add_parser("batch", help="convert a whole content tree, incrementally")
@@ -143,11 +120,8 @@ def build_parser() -> argparse.ArgumentParser:
         default=os.cpu_count() or 1,
         help="worker processes (default: all cores)",
     )
-    batch.add_argument("--format", type=_formats, default=("pdf", "epub"), dest="formats")
-    batch.add_argument("--theme", default="base")
-    batch.add_argument("--profile", choices=list(PROFILES), default="screen")
+    _output_arguments(batch, theme=True)
     batch.add_argument("--force", action="store_true", help="rebuild everything")
-    batch.add_argument("--report", type=Path, metavar="FILE.json")
     batch.add_argument("--junit", type=Path, metavar="FILE.xml", help="JUnit XML report")
     batch.add_argument(
         "--archive",
@@ -155,23 +129,17 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="FILE.zip",
         help="also pack outputs, manifest and report into one zip",
     )
-    batch.add_argument("--timeout", type=float, default=300.0, help="seconds per document")
-    batch.add_argument("--max-tasks-per-child", type=int, default=200)
     batch.add_argument(
-        "--max-memory",
-        type=int,
-        default=2048,
-        metavar="MB",
-        help="a worker above this after a document is replaced",
+        "--max-tasks-per-child", type=int, default=200, help="documents per worker process"
     )
     batch.add_argument("--executor", choices=("local", "celery"), default="local")
+    _run_arguments(batch)
     batch.set_defaults(run=_batch)
 
     worker = sub.add_parser("worker", help="start a Celery worker for --executor celery")
     worker.add_argument("--concurrency", type=int, default=os.cpu_count() or 1)
     worker.add_argument("--max-tasks-per-child", type=int, default=200)
-    worker.add_argument("--max-memory", type=int, default=2048, metavar="MB")
-    worker.add_argument("--timeout", type=float, default=300.0, help="seconds per document")
+    _limit_arguments(worker, input_size=False)
     worker.add_argument("--loglevel", default="INFO")
     worker.set_defaults(run=_worker)
 
@@ -190,10 +158,52 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-DEFAULT_MAX_INPUT_MB = 20.0
-DEFAULT_TIMEOUT = 600.0
-DEFAULT_MAX_MEMORY_MB = 4096
-MIN_MEMORY_MB = 512
+def _output_arguments(parser: argparse.ArgumentParser, *, theme: bool) -> None:
+    """What to make: formats, the theme (a book names its own), the profile."""
+    parser.add_argument(
+        "--format",
+        type=_formats,
+        default=("pdf", "epub"),
+        dest="formats",
+        help="comma-separated: pdf,epub,html (default: pdf,epub)",
+    )
+    if theme:
+        parser.add_argument("--theme", default="base", help="theme name or theme folder")
+    parser.add_argument("--profile", choices=list(PROFILES), default="screen")
+
+
+def _page_list_argument(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--page-list",
+        action="store_true",
+        help="with only EPUB asked for: lay out the PDF anyway, so the EPUB carries the "
+        "print page numbers and a page list (slower; with pdf they are always there)",
+    )
+
+
+def _run_arguments(
+    parser: argparse.ArgumentParser,
+    *,
+    report: bool = True,
+    quiet: bool = True,
+    strict: bool = True,
+) -> None:
+    """The flags every command that reads documents shares, meaning the same in each:
+    the configuration (--markdown, --severity, --disable), the limits, --strict, -q and
+    --report."""
+    _config_arguments(parser)
+    _limit_arguments(parser)
+    if strict:
+        parser.add_argument("--strict", action="store_true", help="fail a document on any warning")
+    if report:
+        parser.add_argument(
+            "--report", type=Path, metavar="FILE.json", help="write diagnostics as JSON"
+        )
+    if quiet:
+        parser.add_argument("-q", "--quiet", action="store_true", help="print errors only")
+
+
+DEFAULTS = Limits()
 
 
 def _positive(text: str) -> float:
@@ -206,86 +216,32 @@ def _positive(text: str) -> float:
     return value
 
 
-def _limit_arguments(parser: argparse.ArgumentParser) -> None:
-    """Per-document resource limits (every article is untrusted input)."""
-    parser.add_argument(
-        "--max-input-mb",
-        type=_positive,
-        default=DEFAULT_MAX_INPUT_MB,
-        metavar="MB",
-        help=f"refuse larger source files (default {DEFAULT_MAX_INPUT_MB:g})",
-    )
+def _limit_arguments(parser: argparse.ArgumentParser, *, input_size: bool = True) -> None:
+    """Per-document resource limits (every article is untrusted input; a book is one
+    document)."""
+    if input_size:
+        parser.add_argument(
+            "--max-input-mb",
+            type=_positive,
+            default=DEFAULTS.max_input_mb,
+            metavar="MB",
+            help=f"refuse larger source files (default {DEFAULTS.max_input_mb:g})",
+        )
     parser.add_argument(
         "--timeout",
         type=float,
-        default=DEFAULT_TIMEOUT,
+        default=DEFAULTS.timeout,
         metavar="SECONDS",
-        help=f"wall time per document, 0 for none (default {DEFAULT_TIMEOUT:g})",
+        help=f"wall time per document, 0 for none (default {DEFAULTS.timeout:g})",
     )
     parser.add_argument(
         "--max-memory",
         type=int,
-        default=DEFAULT_MAX_MEMORY_MB,
+        default=DEFAULTS.max_memory_mb,
         metavar="MB",
-        help=f"address-space ceiling of the process, 0 for none (default {DEFAULT_MAX_MEMORY_MB})",
+        help="address-space ceiling while a document converts, 0 for none "
+        f"(default {DEFAULTS.max_memory_mb})",
     )
-
-
-class _OverTime(BaseException):
-    """Raised by the alarm inside a document; a BaseException so that no library's
-    ``except Exception`` turns it into its own error on the way out."""
-
-
-@contextlib.contextmanager
-def _time_limit(seconds: float, path: Path) -> Iterator[None]:
-    """Abort the document after ``seconds`` of wall time (``convert.timeout``). Uses
-    SIGALRM, so only in the main thread (elsewhere, e.g. an embedding host, no limit)."""
-    if seconds <= 0 or threading.current_thread() is not threading.main_thread():
-        yield
-        return
-
-    def expire(signum: int, frame: object) -> None:
-        raise _OverTime
-
-    previous = signal.signal(signal.SIGALRM, expire)
-    signal.setitimer(signal.ITIMER_REAL, seconds)
-    try:
-        yield
-    except _OverTime:
-        raise ConvertError(
-            f"over the {seconds:g} s time limit (--timeout)", path=path, code="convert.timeout"
-        ) from None
-    except MemoryError:
-        raise ConvertError(
-            "over the memory ceiling (--max-memory)", path=path, code="convert.memory"
-        ) from None
-    finally:
-        signal.setitimer(signal.ITIMER_REAL, 0)
-        signal.signal(signal.SIGALRM, previous)
-
-
-@contextlib.contextmanager
-def _memory_ceiling(megabytes: int) -> Iterator[None]:
-    """Cap this process's address space while documents convert: an allocation past it is
-    a ``MemoryError`` (reported per document as ``convert.memory``) instead of the machine
-    swapping. The previous limit comes back afterwards, so a caller that runs ``main()``
-    in its own process (tests, an embedding program) and its later children keep theirs."""
-    soft, hard = resource.getrlimit(resource.RLIMIT_AS)
-    limit = megabytes * 1024 * 1024
-    if hard != resource.RLIM_INFINITY:
-        limit = min(limit, hard)
-    lowered = megabytes > 0 and (soft == resource.RLIM_INFINITY or limit < soft)
-    if lowered:
-        try:
-            resource.setrlimit(resource.RLIMIT_AS, (limit, hard))
-        except (ValueError, OSError):
-            lowered = False
-    try:
-        yield
-    finally:
-        if lowered:
-            with contextlib.suppress(ValueError, OSError):
-                resource.setrlimit(resource.RLIMIT_AS, (soft, hard))
 
 
 def _config_arguments(parser: argparse.ArgumentParser) -> None:
@@ -313,13 +269,41 @@ def _config_arguments(parser: argparse.ArgumentParser) -> None:
     )
 
 
+def settings_of(args: argparse.Namespace) -> Settings:
+    """The run's ``Settings``: the configuration file found from the current folder
+    upwards, then the command line's flags (those the command has)."""
+    settings = load_settings(severity=args.severity, disable=args.disable, dialect=args.markdown)
+    given = vars(args)
+    if 0 < given.get("max_memory", 0) < MIN_MEMORY_MB:
+        raise ConfigError(f"--max-memory must be 0 or at least {MIN_MEMORY_MB}")
+    limits = Limits(
+        max_input_mb=given.get("max_input_mb", DEFAULTS.max_input_mb),
+        timeout=given.get("timeout", DEFAULTS.timeout),
+        max_memory_mb=given.get("max_memory", DEFAULTS.max_memory_mb),
+    )
+    fields = {
+        "formats": given.get("formats"),
+        "theme": given.get("theme"),
+        "profile": given.get("profile"),
+        "root": given.get("root"),
+        "strict": given.get("strict"),
+        "allow_remote": given.get("allow_remote"),
+        "page_list": given.get("page_list"),
+    }
+    hosts = given.get("remote_images") or ""
+    return replace(
+        settings,
+        limits=limits,
+        remote_images=tuple(h.strip() for h in hosts.split(",") if h.strip()),
+        **{key: value for key, value in fields.items() if value is not None},
+    )
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
-    if hasattr(args, "disable"):  # convert, check, fix: read the configuration once
+    if hasattr(args, "disable"):  # the commands that read documents: configure them once
         try:
-            args.settings = load_settings(
-                severity=args.severity, disable=args.disable, dialect=args.markdown
-            )
+            args.settings = settings_of(args)
         except ConfigError as exc:
             print(f"pressroom: error: {exc}", file=sys.stderr)
             return 2
@@ -357,98 +341,60 @@ def _print_diagnostics(report: Report, *, quiet: bool = False) -> None:
 
 def _each(
     inputs: Sequence[Path],
-    job: Callable[[Path, Report], None],
-    *,
-    strict: bool,
-    overrides: Mapping[str, Severity | None] | None = None,
+    work: Callable[[Path, Report], Mapping[str, Path]],
+    settings: Settings,
+    show: Callable[[Outcome], None],
 ) -> tuple[int, Report]:
-    """Run ``job`` per input with its own report; a failing input never stops the rest."""
+    """Run ``work`` per input under the one error policy (``runner``); ``show`` prints
+    each outcome as it comes. A failing input never stops the rest."""
     status = 0
-    everything = Report(overrides)
+    everything = Report(settings.severity)
     for path in inputs:
-        report = Report(overrides)
-        try:
-            job(path, report)
-        except ConvertError as exc:
-            if exc.path is None:
-                exc.path = path
-            print(exc, file=sys.stderr)
+        outcome = run_document(path, lambda report, p=path: work(p, report), settings)
+        show(outcome)
+        if outcome.error is not None:
+            print(outcome.error, file=sys.stderr)
+        if outcome.failed(settings.strict):
             status = 1
-        except RecursionError:
-            # Limits no stage caught in time: this document fails, the others go on.
-            print(
-                ConvertError("nested too deeply", path=path, code="convert.too-deep"),
-                file=sys.stderr,
-            )
-            status = 1
-        except MemoryError:
-            print(ConvertError("out of memory", path=path, code="convert.memory"), file=sys.stderr)
-            status = 1
-        worst = report.worst()
-        if worst is not None and (
-            worst >= Severity.ERROR or (strict and worst >= Severity.WARNING)
-        ):
-            status = 1
-        everything.extend(report)
+        everything.extend(outcome.report)
     return status, everything
+
+
+def _write_report(path: Path | None, report: Report) -> None:
+    if path is not None:
+        with atomic_output(path) as tmp:
+            tmp.write_text(report.to_json() + "\n", encoding="utf-8")
 
 
 def _convert(args: argparse.Namespace) -> int:
     if clash := _duplicate_stems(args.inputs):
         print(f"pressroom: error: {clash}", file=sys.stderr)
         return 2
-    if 0 < args.max_memory < MIN_MEMORY_MB:
-        # Below this, Pango and GLib cannot even start their threads and abort the process.
-        print(
-            f"pressroom: error: --max-memory must be 0 or at least {MIN_MEMORY_MB}", file=sys.stderr
-        )
-        return 2
-    load_theme(args.theme)  # a bad theme is one error up front, not one per document
-    options = Options(
-        formats=args.formats,
-        theme=args.theme,
-        profile=args.profile,
-        root=args.root,
-        strict=args.strict,
-        allow_remote=args.allow_remote,
-        remote_images=tuple(h for h in args.remote_images.split(",") if h.strip()),
-        rules=args.settings.rules,
-        max_input_bytes=int(args.max_input_mb * 1024 * 1024),
-        dialect=args.settings.dialect,
-        page_list=args.page_list,
-    )
+    settings: Settings = args.settings
+    load_theme(settings.theme)  # a bad theme is one error up front, not one per document
 
-    def job(path: Path, report: Report) -> None:
-        started = time.perf_counter()
-        try:
-            with _memory_ceiling(args.max_memory), _time_limit(args.timeout, path):
-                written = convert_article(path, args.outdir, options, report)
-        finally:
-            _print_diagnostics(report, quiet=args.quiet)
-        if not args.quiet:
-            names = ", ".join(str(p) for p in written.values())
-            print(f"{path} → {names} ({time.perf_counter() - started:.2f} s)")
+    def work(path: Path, report: Report) -> Mapping[str, Path]:
+        return convert_article(path, args.outdir, settings, report)
 
-    status, everything = _each(
-        args.inputs, job, strict=args.strict, overrides=args.settings.severity
-    )
-    if args.report:
-        with atomic_output(args.report) as tmp:
-            tmp.write_text(everything.to_json() + "\n", encoding="utf-8")
+    def show(outcome: Outcome) -> None:
+        _print_diagnostics(outcome.report, quiet=args.quiet)
+        if outcome.error is None and not args.quiet:
+            names = ", ".join(str(p) for p in outcome.outputs.values())
+            print(f"{outcome.path} → {names} ({outcome.seconds:.2f} s)")
+
+    status, everything = _each(args.inputs, work, settings, show)
+    _write_report(args.report, everything)
     return status
 
 
 def _check(args: argparse.Namespace) -> int:
-    limit = int(args.max_input_mb * 1024 * 1024)
+    settings: Settings = args.settings
 
-    def job(path: Path, report: Report) -> None:
-        options = LoadOptions(root=args.root, max_bytes=limit, dialect=args.settings.dialect)
-        loaded = load(path, report, options)
-        normalize(loaded, report, args.settings.rules)
+    def work(path: Path, report: Report) -> Mapping[str, Path]:
+        read(path, report, settings)
+        return {}
 
-    status, everything = _each(
-        args.inputs, job, strict=args.strict, overrides=args.settings.severity
-    )
+    status, everything = _each(args.inputs, work, settings, lambda outcome: None)
     if args.json:
         print(everything.to_json())
     else:
@@ -460,13 +406,19 @@ def _fix(args: argparse.Namespace) -> int:
     if args.outdir and (clash := _duplicate_stems(args.inputs)):
         print(f"pressroom: error: {clash}", file=sys.stderr)
         return 2
+    settings: Settings = args.settings
 
-    def job(path: Path, report: Report) -> None:
+    def work(path: Path, report: Report) -> Mapping[str, Path]:
         loaded = Report()  # unfiltered: fixer must know if the frontmatter was ignored
-        before = load(path, loaded, LoadOptions(root=args.root, dialect=args.settings.dialect))
+        where = LoadOptions(
+            root=settings.root,
+            max_bytes=settings.limits.max_input_bytes,
+            dialect=settings.dialect,
+        )
+        before = load(path, loaded, where)
         report.extend(loaded)
-        article = normalize(before, report, args.settings.rules)
-        original = decode(read_bytes(path), path)
+        article = normalize(before, report, settings.rules)
+        original = decode(read_bytes(path, where.max_bytes), path)
         # Metadata repairs go back into the frontmatter, in place (fixer.py).
         fixed = fixed_text(original, before.meta, article.meta, article.markdown, loaded.codes())
         out = path if args.in_place else args.outdir / path.name
@@ -481,9 +433,11 @@ def _fix(args: argparse.Namespace) -> int:
             )
         with atomic_output(out) as tmp:
             tmp.write_text(fixed, encoding="utf-8")
-        _print_diagnostics(report)
+        return {"md": out}
 
-    status, _ = _each(args.inputs, job, strict=False, overrides=args.settings.severity)
+    status, _ = _each(
+        args.inputs, work, settings, lambda outcome: _print_diagnostics(outcome.report)
+    )
     return status
 
 
@@ -528,8 +482,8 @@ def _themes(args: argparse.Namespace) -> int:
 
 
 def _batch(args: argparse.Namespace) -> int:
-    from .batch import Settings, report_json, report_junit, run_batch, write_archive
-    from .executors.local import Limits
+    from .batch import report_json, report_junit, run_batch, write_archive
+    from .executors.local import Pool
 
     if not args.src.is_dir():
         print(f"pressroom: error: {args.src} is not a folder", file=sys.stderr)
@@ -537,24 +491,20 @@ def _batch(args: argparse.Namespace) -> int:
     if args.jobs < 1:
         print("pressroom: error: --jobs must be at least 1", file=sys.stderr)
         return 2
-    settings = Settings(formats=args.formats, theme=args.theme, profile=args.profile)
-    limits = Limits(
-        jobs=args.jobs,
-        timeout=args.timeout,
-        max_tasks=args.max_tasks_per_child,
-        max_memory_mb=args.max_memory,
-    )
+    settings: Settings = args.settings
+    load_theme(settings.theme)  # a bad theme is one error up front, not one per document
+    pool = Pool(jobs=args.jobs, max_tasks=args.max_tasks_per_child)
     runner = None
     if args.executor == "celery":
         from .executors.celery import run_celery
 
         runner = run_celery
-    with _BatchProgress(args.src) as progress:
+    with _BatchProgress(args.src, quiet=args.quiet) as progress:
         result = run_batch(
             args.src,
             args.outdir,
             settings,
-            limits=limits,
+            pool=pool,
             force=args.force,
             progress=progress.update,
             **({"runner": runner} if runner else {}),
@@ -573,16 +523,17 @@ def _batch(args: argparse.Namespace) -> int:
         extra.append(args.junit)
     if args.archive:
         write_archive(args.outdir.resolve(), args.archive, [p.resolve() for p in extra])
-    print(f"pressroom batch: {result.summary()}")
-    return 1 if result.failed else 0
+    if not args.quiet:
+        print(f"pressroom batch: {result.summary()}")
+    return 1 if result.failed or result.flagged else 0
 
 
 class _BatchProgress:
     """A progress bar on a terminal; nothing (one summary line at the end) under cron."""
 
-    def __init__(self, src: Path) -> None:
+    def __init__(self, src: Path, *, quiet: bool = False) -> None:
         self.bar = None
-        if sys.stderr.isatty():
+        if sys.stderr.isatty() and not quiet:
             from rich.progress import Progress
 
             self.bar = Progress(transient=True)
@@ -603,8 +554,10 @@ class _BatchProgress:
 
 
 def _worker(args: argparse.Namespace) -> int:
-    from .executors.celery import start_worker
+    from .batch import scheduled
+    from .executors.celery import register, start_worker
 
+    register("pressroom.batch", scheduled)  # a whole export as one task, for Celery beat
     return start_worker(
         concurrency=args.concurrency,
         max_tasks_per_child=args.max_tasks_per_child,
@@ -615,30 +568,29 @@ def _worker(args: argparse.Namespace) -> int:
 
 
 def _book(args: argparse.Namespace) -> int:
-    from .book import build_book, dependencies
+    from .book import BookResult, build_book, dependencies
 
-    report = Report()
-    started = time.perf_counter()
-    try:
+    settings: Settings = args.settings
+    built: list[BookResult] = []
+    seconds = 0.0
+
+    def work(manifest: Path, report: Report) -> Mapping[str, Path]:
         result = build_book(
-            args.manifest,
-            args.outdir,
-            formats=args.formats,
-            profile=args.profile,
-            report=report,
-            use_cache=not args.no_cache,
-            page_list=args.page_list,
+            manifest, args.outdir, settings, report=report, use_cache=not args.no_cache
         )
-    except ConvertError as exc:
-        _print_diagnostics(report, quiet=args.quiet)
-        if exc.path is None:
-            exc.path = args.manifest
-        print(exc, file=sys.stderr)
-        return 1
-    _print_diagnostics(report, quiet=args.quiet)
-    if args.report:
-        with atomic_output(args.report) as tmp:
-            tmp.write_text(report.to_json() + "\n", encoding="utf-8")
+        built.append(result)
+        return result.outputs
+
+    def show(outcome: Outcome) -> None:
+        nonlocal seconds
+        seconds = outcome.seconds
+        _print_diagnostics(outcome.report, quiet=args.quiet)
+
+    status, everything = _each([args.manifest], work, settings, show)
+    _write_report(args.report, everything)
+    if not built:
+        return status
+    result = built[0]
     if args.depfile:
         targets = " ".join(str(p) for p in result.outputs.values())
         deps = " ".join(str(p) for p in dependencies(args.manifest))
@@ -648,11 +600,6 @@ def _book(args: argparse.Namespace) -> int:
         names = ", ".join(str(p) for p in result.outputs.values())
         print(
             f"{args.manifest} → {names}: {result.chapters} chapters, {result.pages} pages "
-            f"({time.perf_counter() - started:.1f} s; {result.cache_hits} chapters from cache)"
+            f"({seconds:.1f} s; {result.cache_hits} chapters from cache)"
         )
-    worst = report.worst()
-    if worst is not None and (
-        worst >= Severity.ERROR or (args.strict and worst >= Severity.WARNING)
-    ):
-        return 1
-    return 0
+    return status

@@ -1,4 +1,8 @@
-"""Configuration: severities per diagnostic code and rules switched off.
+"""Configuration: the ``Settings`` of a run, and the file that configures its rules.
+
+``Settings`` carries everything a run is asked to do (formats, theme, profile, strictness,
+the dialect, severities, rules switched off, ``Limits``) from the command line and the
+configuration file to every stage, the book, the batch and Celery workers.
 
 Read from the first of these found looking from the current folder upwards (in each
 folder ``pressroom.toml`` first, then a ``pyproject.toml`` that has a ``[tool.pressroom]``
@@ -97,14 +101,94 @@ class ConfigError(ValueError):
 
 
 @dataclass(frozen=True, slots=True)
-class Settings:
-    """What a run is configured to do; the defaults are "everything on, as designed"."""
+class Limits:
+    """What one document may cost; the same in ``convert``, ``book``, ``batch`` and a
+    Celery worker (a book is one document). Past a limit the document fails with
+    ``load.too-large``, ``convert.timeout`` or ``convert.memory``; the others go on."""
 
-    severity: Mapping[str, Severity | None] = field(default_factory=dict)
-    rules: tuple[Rule, ...] = RULES
-    source: Path | None = None  # the configuration file read, if any
+    max_input_mb: float = 20.0  # larger source files are refused
+    timeout: float = 600.0  # wall seconds; 0: none
+    max_memory_mb: int = 4096  # address-space ceiling while it converts; 0: none
+
+    @property
+    def max_input_bytes(self) -> int:
+        return int(self.max_input_mb * 1024 * 1024)
+
+
+@dataclass(frozen=True, slots=True)
+class Settings:
+    """The whole configuration of a run, from the configuration file and the command line
+    to every stage, the book, the batch and a Celery worker (``to_dict``/``from_dict``:
+    plain JSON). The defaults are "everything on, as designed"."""
+
+    formats: tuple[str, ...] = ("pdf", "epub")
+    theme: str = "base"
+    profile: str = "screen"
+    root: Path | None = None  # content root; default: each input's folder
+    strict: bool = False  # a warning fails the document
+    allow_remote: bool = False  # the PDF renderer may fetch http(s) resources
+    remote_images: tuple[str, ...] = ()  # hosts whose images are downloaded and embedded
+    page_list: bool = False  # EPUB only: lay the PDF out anyway for print page numbers
     # The Markdown dialect of documents whose frontmatter names none.
     dialect: str = markdown.DEFAULT
+    severity: Mapping[str, Severity | None] = field(default_factory=dict)
+    disabled: tuple[str, ...] = ()  # normalization rules not run
+    limits: Limits = field(default_factory=Limits)
+    source: Path | None = None  # the configuration file read, if any
+
+    @property
+    def rules(self) -> tuple[Rule, ...]:
+        return tuple(rule for rule in RULES if rule.name not in self.disabled)
+
+    def outputs_key(self) -> dict[str, Any]:
+        """Everything here that shapes a document's outputs or its diagnostics (not where
+        it lives, not its limits): a batch rebuilds a document when this changes."""
+        data = self.to_dict()
+        for key in ("root", "limits", "source"):
+            data.pop(key)
+        return data
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "formats": list(self.formats),
+            "theme": self.theme,
+            "profile": self.profile,
+            "root": str(self.root) if self.root is not None else None,
+            "strict": self.strict,
+            "allow_remote": self.allow_remote,
+            "remote_images": list(self.remote_images),
+            "page_list": self.page_list,
+            "dialect": self.dialect,
+            "severity": {
+                code: level.name.lower() if level is not None else "off"
+                for code, level in sorted(self.severity.items())
+            },
+            "disabled": sorted(self.disabled),
+            "limits": {
+                "max_input_mb": self.limits.max_input_mb,
+                "timeout": self.limits.timeout,
+                "max_memory_mb": self.limits.max_memory_mb,
+            },
+            "source": str(self.source) if self.source is not None else None,
+        }
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> Settings:
+        """The inverse of ``to_dict`` (missing keys take their defaults)."""
+        fields = dict(data)
+        for key in ("formats", "remote_images", "disabled"):
+            if key in fields:
+                fields[key] = tuple(fields[key])
+        for key in ("root", "source"):
+            if fields.get(key) is not None:
+                fields[key] = Path(fields[key])
+        if "severity" in fields:
+            fields["severity"] = {
+                code: Severity.parse(level) for code, level in fields["severity"].items()
+            }
+        if "limits" in fields:
+            fields["limits"] = Limits(**fields["limits"])
+        return cls(**fields)
 
 
 def known_codes(rules: Iterable[Rule] = RULES) -> frozenset[str]:
@@ -165,7 +249,7 @@ def load_settings(
         chosen = _dialect(dialect, "--markdown: ")
     return Settings(
         severity=levels,
-        rules=tuple(rule for rule in RULES if rule.name not in off),
+        disabled=tuple(sorted(off)),
         source=source,
         dialect=chosen,
     )

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import enum
 import json
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -117,3 +117,46 @@ class Report:
 
     def to_json(self) -> str:
         return json.dumps([d.as_dict() for d in self.sorted()], indent=2, ensure_ascii=False)
+
+
+# What the stages after parsing report through: (code, needle, message, fix, severity).
+# They work on HTML, not source lines, so they name a piece of the source text (an image
+# path, a link target) and the ``Locator`` finds its line.
+Emit = Callable[[str, str, str, str | None, Severity], None]
+
+
+class Locator:
+    """The source line where a piece of text first appears, for diagnostics raised after
+    the document left its lines behind (render, layout, books).
+
+    ``lines`` are the body's lines as normalized and ``line_of`` maps a 0-based index among
+    them to the file's 1-based line. Each distinct needle is looked up once: 10^4 copies
+    of one broken image cost one scan of the text, not 10^4.
+    """
+
+    def __init__(self, path: Path, lines: Sequence[str], line_of: Callable[[int], int]) -> None:
+        self.path = path
+        self._lines = lines
+        self._line_of = line_of
+        self._found: dict[str, int | None] = {}
+
+    def line(self, needle: str) -> int | None:
+        """The file line of the first body line containing ``needle`` (None: nowhere, or
+        an empty needle)."""
+        if needle not in self._found:
+            index = next(
+                (i for i, text in enumerate(self._lines) if needle and needle in text), None
+            )
+            self._found[needle] = self._line_of(index) if index is not None else None
+        return self._found[needle]
+
+    def __call__(self, needle: str) -> Location:
+        return Location(self.path, self.line(needle))
+
+    def emitter(self, report: Report) -> Emit:
+        """An ``Emit`` that adds to ``report`` at the needle's line."""
+
+        def emit(code: str, needle: str, message: str, fix: str | None, severity: Severity) -> None:
+            report.add(Diagnostic(code, severity, self(needle), message, fix))
+
+        return emit

@@ -55,6 +55,20 @@ def sweep_stale(out: Path) -> int:
 
 
 @contextlib.contextmanager
+def all_or_nothing() -> Iterator[dict[str, Path]]:
+    """Collect the files one document writes (format → path); if anything fails before
+    the block ends, remove them all: a document gets all its outputs or none."""
+    written: dict[str, Path] = {}
+    try:
+        yield written
+    except BaseException:
+        for path in written.values():
+            with contextlib.suppress(FileNotFoundError):
+                path.unlink()
+        raise
+
+
+@contextlib.contextmanager
 def atomic_output(out: Path) -> Iterator[Path]:
     """Yield a temporary path next to ``out``; on success rename it to ``out``."""
     try:

@@ -25,7 +25,7 @@ import re
 from collections.abc import Collection
 from typing import Any
 
-from .load import _KEYS, split_frontmatter  # the loader's key aliases: one source of truth
+from .load import KEY_ALIASES, split_frontmatter  # one list of key aliases, the loader's
 from .model import Meta
 
 # The fields normalization may change, in the order appended keys are written.
@@ -119,7 +119,7 @@ def _top_level_end(kind: str, lines: list[str]) -> int:
 
 def _set(kind: str, lines: list[str], name: str, value: Value) -> list[str]:
     end = _top_level_end(kind, lines)
-    aliases = _KEYS.get(name, (name,))
+    aliases = KEY_ALIASES.get(name, (name,))
     for key in aliases:
         pattern = _key_pattern(kind, key)
         # YAML: the last occurrence wins, as when PyYAML reads repeated keys.
@@ -231,7 +231,7 @@ def _rewrite_json(text: str, changed: dict[str, Value]) -> str | None:
     if not isinstance(data, dict):
         return None
     for name, value in changed.items():
-        key = next((k for k in _KEYS.get(name, (name,)) if k in data), _key_for(name, value))
+        key = next((k for k in KEY_ALIASES.get(name, (name,)) if k in data), _key_for(name, value))
         if value:
             data[key] = _json_value(value)
         else:

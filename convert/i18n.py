@@ -139,3 +139,12 @@ def format_date(value: dt.date | None, lang: str) -> str:
     if locale is None:
         return day.isoformat()
     return _babel_format_date(day, format="long", locale=locale)
+
+
+# Languages written right to left (their primary subtag).
+_RTL = {"ar", "he", "fa", "ur", "yi", "ps", "sd", "ug", "dv", "ckb"}
+
+
+def direction(lang: str) -> str:
+    """``"rtl"`` or ``"ltr"``: the writing direction of a BCP 47 language tag."""
+    return "rtl" if lang.split("-")[0].lower() in _RTL else "ltr"

@@ -11,7 +11,7 @@ Contract:
 - Frontmatter that does not parse, or is not a mapping, becomes a diagnostic and the body is
   still converted. YAML is read with a safe loader that refuses alias bombs, deep nesting
   and huge documents.
-- Maps the keys seen in the wild onto ``Meta`` (see ``_KEYS``); unknown keys stay in
+- Maps the keys seen in the wild onto ``Meta`` (see ``KEY_ALIASES``); unknown keys stay in
   ``Meta.extra`` unchanged. Every value that had to be dropped or coerced is reported.
 """
 
@@ -352,7 +352,7 @@ _PARSERS: dict[str, Callable[[str], Any]] = {
 # ---------------------------------------------------------------------------------------
 # Frontmatter keys → Meta. First key present wins; the others stay in `extra`.
 
-_KEYS: dict[str, tuple[str, ...]] = {
+KEY_ALIASES: dict[str, tuple[str, ...]] = {
     "title": ("title", "subject", "name"),
     "subtitle": ("subtitle",),
     "description": ("description", "shortDescription", "summary", "excerpt"),
@@ -378,11 +378,11 @@ def map_meta(
 
     def pick(field: str, usable: Callable[[Any], Any] = lambda v: True) -> tuple[str, Any] | None:
         """The first key for ``field`` with a usable value, else the first one present."""
-        for key in _KEYS[field]:
+        for key in KEY_ALIASES[field]:
             if key in raw and not _is_nothing(raw[key]) and usable(raw[key]):
                 used.add(key)
                 return key, raw[key]
-        for key in _KEYS[field]:
+        for key in KEY_ALIASES[field]:
             if key in raw:  # present but empty/junk: reported by the caller when it matters
                 used.add(key)
                 return key, raw[key]

@@ -2,7 +2,7 @@
 
 Every type here is a frozen dataclass: a stage takes one and returns a new one
 (``dataclasses.replace``), so the PDF and EPUB paths can never see each other's edits.
-This module imports nothing from the package and does no I/O.
+This module imports only ``diagnostics`` from the package and does no I/O.
 """
 
 from __future__ import annotations
@@ -12,6 +12,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
+
+from .diagnostics import Locator
 
 Target = Literal["html", "pdf", "epub"]
 
@@ -71,6 +73,10 @@ class Article:
         if 0 <= index < len(self.line_map):
             return self.line_map[index]
         return self.body_line + index
+
+    def locator(self) -> Locator:
+        """Finds the file line of a piece of the body text (see ``diagnostics.Locator``)."""
+        return Locator(self.source, self.markdown.split("\n"), self.line_of)
 
 
 @dataclass(frozen=True, slots=True)

@@ -13,19 +13,17 @@ layout's time, several times the EPUB's own; see the README).
 
 from __future__ import annotations
 
-import contextlib
-from collections.abc import Callable, Sequence
-from dataclasses import dataclass
 from pathlib import Path
 
-from . import markdown
-from .apparatus import Apparatus, Doc, Settings
+from .apparatus import Apparatus, Doc, Style
+from .config import Settings
 from .diagnostics import Diagnostic, Location, Report, Severity
 from .errors import StrictError
+from .files import all_or_nothing
 from .folios import PageLabels
-from .load import MAX_INPUT_BYTES, LoadOptions, load
+from .load import LoadOptions, load
 from .model import Article, Parsed
-from .normalize import RULES, Rule, normalize
+from .normalize import normalize
 from .parse import parse
 from .profiles import Profile, get, page_options
 from .render import build_for, print_edition, render_document, render_epub
@@ -37,50 +35,65 @@ from .writers.html import write_html
 FORMATS = ("pdf", "epub", "html")
 
 
-@dataclass(frozen=True, slots=True)
-class Options:
-    formats: Sequence[str] = ("pdf", "epub")
-    theme: str = "base"
-    profile: str = "screen"
-    root: Path | None = None
-    strict: bool = False
-    allow_remote: bool = False
-    rules: Sequence[Rule] = RULES  # normalization rules to run (config can disable some)
-    remote_images: tuple[str, ...] = ()  # hosts whose images are downloaded (off: none)
-    max_input_bytes: int = MAX_INPUT_BYTES  # larger sources are refused (load.too-large)
-    dialect: str = markdown.DEFAULT  # of documents whose frontmatter names none
-    page_list: bool = False  # lay out the PDF for the EPUB's page list even without "pdf"
-
-
-def prepare(path: Path, report: Report, options: Options) -> tuple[Article, Parsed]:
-    """load → normalize → parse: everything up to, not including, the theme."""
-    limits = LoadOptions(
-        root=options.root, max_bytes=options.max_input_bytes, dialect=options.dialect
+def read(
+    path: Path,
+    report: Report,
+    settings: Settings,
+    *,
+    root: Path | None = None,
+    book_sources: frozenset[Path] = frozenset(),
+) -> Article:
+    """load → normalize: the article as its author meant it, every repair reported.
+    ``root`` overrides the settings' content root (a book's folder); ``book_sources`` are
+    the other files of the same output (a book's chapters), whose links stay links."""
+    where = LoadOptions(
+        root=root or settings.root,
+        max_bytes=settings.limits.max_input_bytes,
+        dialect=settings.dialect,
     )
-    article = load(path, report, limits)
-    article = normalize(article, report, options.rules, remote_images=options.remote_images)
+    return normalize(
+        load(path, report, where),
+        report,
+        settings.rules,
+        remote_images=settings.remote_images,
+        book_sources=book_sources,
+    )
+
+
+def prepare(
+    path: Path,
+    report: Report,
+    settings: Settings,
+    *,
+    root: Path | None = None,
+    book_sources: frozenset[Path] = frozenset(),
+) -> tuple[Article, Parsed]:
+    """load → normalize → parse: everything up to, not including, the theme."""
+    article = read(path, report, settings, root=root, book_sources=book_sources)
     return article, parse(article)
 
 
-def convert_article(path: Path, outdir: Path, options: Options, report: Report) -> dict[str, Path]:
+def convert_article(
+    path: Path, outdir: Path, settings: Settings, report: Report
+) -> dict[str, Path]:
     """Convert one Markdown file into ``outdir``; return the written paths by format."""
-    article, parsed = prepare(path, report, options)
-    profile = get(options.profile)
-    theme = profile_theme(options.theme, {}, profile, report, article.source)
+    article, parsed = prepare(path, report, settings)
+    profile = get(settings.profile)
+    theme = profile_theme(settings.theme, {}, profile, report, article.source)
     build = build_for(article.meta, f"{article.meta.title}\n{article.markdown}")
 
     remote = None
-    if options.remote_images:  # urllib and http.client only when the user allowed hosts
+    if settings.remote_images:  # urllib and http.client only when the user allowed hosts
         from .remote import RemoteImages
 
-        remote = RemoteImages(options.remote_images)
+        remote = RemoteImages(settings.remote_images)
     fetch = remote.fetch if remote else None
     roots = (article.root, *theme.dirs, *((remote.cache,) if remote else ()))
     apparatus = article_apparatus(article, parsed, theme, report)
-    epub = "epub" in options.formats
-    lay_out = "pdf" in options.formats or (epub and options.page_list)
+    epub = "epub" in settings.formats
+    lay_out = "pdf" in settings.formats or (epub and settings.page_list)
     document = epub_package = layout = None
-    if {"pdf", "html"} & set(options.formats) or lay_out:
+    if {"pdf", "html"} & set(settings.formats) or lay_out:
         document = render_document(
             article,
             parsed,
@@ -100,7 +113,7 @@ def convert_article(path: Path, outdir: Path, options: Options, report: Report) 
         where = {
             "base": article.source.parent,
             "roots": roots,
-            "allow_remote": options.allow_remote,
+            "allow_remote": settings.allow_remote,
         }
         layout = layout_pdf(document, source=article.source, **where)
         layout = fit(layout, split_tables, **where)  # cramped tables split, laid out again
@@ -139,14 +152,13 @@ def convert_article(path: Path, outdir: Path, options: Options, report: Report) 
                     "replaced it with a link",
                 )
             )
-    _check_strict(report, options, path)
+    check_strict(report, settings, path)
 
     stem = path.stem
-    written: dict[str, Path] = {}
-    try:
+    with all_or_nothing() as written:
         if epub_package is not None:
             written["epub"] = write_epub(epub_package, outdir / f"{stem}.epub")
-        if layout is not None and "pdf" in options.formats:
+        if layout is not None and "pdf" in settings.formats:
             out = outdir / f"{stem}.pdf"
             from .writers.pdf import save_pdf
 
@@ -154,33 +166,25 @@ def convert_article(path: Path, outdir: Path, options: Options, report: Report) 
                 layout,
                 out,
                 report=report,
-                locate=_locator(article),
+                locate=article.locator(),
                 identifier=build.identifier.encode("ascii"),
                 profile=profile,
                 labels=PageLabels.article(layout.pages),
             )
-            _check_fonts(result.families, theme.font_families(), report, article.source)
+            check_fonts(result.families, theme.font_families(), report, article.source)
             written["pdf"] = out
-        if document is not None and "html" in options.formats:
+        if document is not None and "html" in settings.formats:
             written["html"] = write_html(document, outdir / f"{stem}.html")
         self_check(profile, written, report)
-        _check_strict(report, options, path)
-    except BaseException:
-        for done in written.values():
-            with contextlib.suppress(FileNotFoundError):
-                done.unlink()
-        raise
+        check_strict(report, settings, path)
     return written
 
 
 def article_apparatus(article: Article, parsed: Parsed, theme: Theme, report: Report) -> Apparatus:
     """The apparatus of one article (numbers, references, index, formulas): its findings
     reported once, whatever the formats."""
-    from .render import emitter
-
-    doc = Doc(article.meta.title, emitter(article, report))
-    settings = Settings.of(theme.options, article.meta.lang)
-    return Apparatus.build([doc], [parsed.html], settings)
+    doc = Doc(article.meta.title, article.locator().emitter(report))
+    return Apparatus.build([doc], [parsed.html], Style.of(theme.options, article.meta.lang))
 
 
 def profile_theme(
@@ -223,18 +227,7 @@ def self_check(profile: Profile, written: dict[str, Path], report: Report) -> No
             report.extend(preflight(written[fmt], profile))
 
 
-def _locator(article: Article) -> Callable[[str], Location]:
-    """Where a character first appears in the article's source file."""
-    lines = article.markdown.split("\n")
-
-    def locate(char: str) -> Location:
-        index = next((i for i, text in enumerate(lines) if char in text), None)
-        return Location(article.source, article.line_of(index) if index is not None else None)
-
-    return locate
-
-
-def _check_fonts(
+def check_fonts(
     used: frozenset[str], declared: frozenset[str], report: Report, source: Path
 ) -> None:
     """A family that set text but that the theme never names is a silent fallback."""
@@ -250,8 +243,8 @@ def _check_fonts(
         )
 
 
-def _check_strict(report: Report, options: Options, path: Path) -> None:
-    if not options.strict:
+def check_strict(report: Report, settings: Settings, path: Path) -> None:
+    if not settings.strict:
         return
     warnings = sum(1 for d in report if d.severity >= Severity.WARNING)
     if warnings:

@@ -37,8 +37,8 @@ from markupsafe import Markup
 from .accessibility import CONFORMANCE, describe
 from .apparatus import Apparatus
 from .assets import check_image
-from .diagnostics import Diagnostic, Location, Report, Severity
-from .i18n import format_date
+from .diagnostics import Report, Severity
+from .i18n import direction, format_date
 from .markdown.highlight import highlight_css
 from .model import (
     Article,
@@ -57,9 +57,7 @@ from .model import (
 from .paths import is_remote, resolve_local
 from .profiles import PROFILES, Profile
 from .theme import Theme
-from .tree import Emit, page_markers, prepare
-
-_RTL = {"ar", "he", "fa", "ur", "yi", "ps", "sd", "ug", "dv", "ckb"}
+from .tree import page_markers, prepare
 
 
 def build_for(meta: Meta, content_key: str) -> Build:
@@ -83,28 +81,6 @@ def build_for(meta: Meta, content_key: str) -> Build:
     return Build(date=date.replace(microsecond=0), identifier=identifier)
 
 
-def direction(lang: str) -> str:
-    return "rtl" if lang.split("-")[0].lower() in _RTL else "ltr"
-
-
-def _emitter(article: Article, report: Report) -> Emit:
-    lines = article.markdown.split("\n")
-    # One scan per distinct needle, not per finding: 10^4 copies of one broken image
-    # would otherwise rescan the text 10^4 times.
-    first: dict[str, int | None] = {}
-
-    def emit(code: str, needle: str, message: str, fix: str | None, severity: Severity) -> None:
-        if needle not in first:
-            first[needle] = next(
-                (i for i, text in enumerate(lines) if needle and needle in text), None
-            )
-        line = first[needle]
-        where = article.line_of(line) if line is not None else None
-        report.add(Diagnostic(code, severity, Location(article.source, where), message, fix))
-
-    return emit
-
-
 # The code style when a theme names none: WCAG AA (4.5:1) on its own background, checked
 # colour by colour (the ``accessible-pygments`` styles are made for that).
 CODE_STYLE = "a11y-high-contrast-light"
@@ -118,9 +94,6 @@ def code_css(theme: Theme, used: bool) -> Markup | str:
     """The stylesheet of highlighted code in the theme's style, or nothing when no page
     has code."""
     return Markup(highlight_css(code_style(theme))) if used else ""
-
-
-emitter = _emitter  # the apparatus of an article reports through it too (pipeline)
 
 
 def _context(article: Article, parsed: Parsed, theme: Theme, build: Build, target: Target) -> dict:
@@ -179,18 +152,11 @@ def render_document(
     index at the end.
     """
 
-    def image(src: str) -> str | None:
-        found = _find(src, article, remote)
-        if found is None:
-            return None
-        check_image(found)  # raises ImageRefused: a decompression bomb, a scripted SVG
-        return found.as_uri()
-
     prepared = prepare(
         parsed.html,
         target="pdf",
-        images=image,
-        emit=_emitter(article, report),
+        images=image_resolver(article, remote=remote),
+        emit=article.locator().emitter(report),
         number_blocks=number_blocks,
         text=theme.messages(article.meta.lang),
         apparatus=apparatus.hook(0, "pdf") if apparatus else None,
@@ -234,12 +200,31 @@ class AssetNames:
         return self.by_source[source]
 
 
-def _find(src: str, article: Article, remote: Callable[[str], Path | None] | None) -> Path | None:
-    """A local image file for ``src``: under the content root, or fetched from an allowed
-    host into the cache."""
-    if remote is not None and is_remote(src):
-        return remote(src)
-    return resolve_local(src, path=article.source, root=article.root)
+def image_resolver(
+    article: Article,
+    *,
+    names: AssetNames | None = None,
+    remote: Callable[[str], Path | None] | None = None,
+) -> Callable[[str], str | None]:
+    """What an image's ``src`` becomes in the output: a ``file:`` URI for the PDF and HTML,
+    or, given the EPUB's ``names``, the href of the packed file. ``None``: no such file
+    under the content root (nor, with ``remote``, fetched from an allowed host), or, for
+    the EPUB, a file that is not an image. An image no document should make us decode (a
+    decompression bomb, a scripted SVG) raises ``ImageRefused``, the same in every path."""
+
+    def resolve(src: str) -> str | None:
+        if remote is not None and is_remote(src):
+            found = remote(src)
+        else:
+            found = resolve_local(src, path=article.source, root=article.root)
+        if found is None:
+            return None
+        if names is not None and media_type(found).split("/")[0] != "image":
+            return None
+        check_image(found)
+        return names.add(found).href if names is not None else found.as_uri()
+
+    return resolve
 
 
 def epub_stylesheets(theme: Theme) -> tuple[Asset, ...]:
@@ -444,21 +429,12 @@ def render_epub(
     ``page_breaks`` (from the layout of the same article's PDF) puts the print pages in:
     markers where they begin and a page list."""
     names = AssetNames("images")
-    resolve: Callable[[str], str | None]
-
-    def resolve(src: str) -> str | None:
-        found = _find(src, article, remote)
-        if found is None or media_type(found).split("/")[0] != "image":
-            return None
-        check_image(found)
-        return names.add(found).href
-
-    emit = _emitter(article, report)
+    emit = article.locator().emitter(report)
     text = theme.messages(article.meta.lang)
     prepared = prepare(
         parsed.html,
         target="epub",
-        images=resolve,
+        images=image_resolver(article, names=names, remote=remote),
         emit=emit,
         page_breaks=page_breaks.at if page_breaks is not None else None,
         text=text,

@@ -42,14 +42,10 @@ import lxml.html
 from lxml import etree
 
 from .assets import ImageRefused
-from .diagnostics import Severity
+from .diagnostics import Emit, Severity
 from .errors import RenderError
 from .model import Target
 from .paths import is_remote
-
-# emit(code, needle, message, fix, severity): ``needle`` is the source text the finding is
-# about (a src or href), so the caller can name the line it stands on.
-Emit = Callable[[str, str, str, str | None, Severity], None]
 
 
 @dataclass(frozen=True, slots=True)

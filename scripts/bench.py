@@ -36,12 +36,13 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from convert.config import Settings  # noqa: E402
 from convert.diagnostics import Report  # noqa: E402
 from convert.load import LoadOptions, load  # noqa: E402
 from convert.model import Article, Meta  # noqa: E402
 from convert.normalize import normalize  # noqa: E402
 from convert.parse import parse  # noqa: E402
-from convert.pipeline import Options, convert_article  # noqa: E402
+from convert.pipeline import convert_article  # noqa: E402
 from convert.render import build_for, render_document  # noqa: E402
 from convert.theme import load_theme  # noqa: E402
 
@@ -70,9 +71,9 @@ def bench_article(runs: int) -> None:
     with tempfile.TemporaryDirectory() as tmp:
         out = Path(tmp)
         full = best_of(
-            runs, lambda: convert_article(SAMPLE, out, Options(formats=("pdf",)), Report())
+            runs, lambda: convert_article(SAMPLE, out, Settings(formats=("pdf",)), Report())
         )
-        both = best_of(runs, lambda: convert_article(SAMPLE, out, Options(), Report()))
+        both = best_of(runs, lambda: convert_article(SAMPLE, out, Settings(), Report()))
         report = Report()
         article = normalize(load(SAMPLE, report, LoadOptions()), report)
         parsed = parse(article)
@@ -139,7 +140,7 @@ def bench_normalize(runs: int) -> None:
         src = Path(tmp) / "bench.md"
         src.write_text("---\ntitle: Bench\n---\n" + text, encoding="utf-8")
         total = best_of(
-            1, lambda: convert_article(src, Path(tmp), Options(formats=("pdf",)), Report())
+            1, lambda: convert_article(src, Path(tmp), Settings(formats=("pdf",)), Report())
         )
     print(
         f"  {len(text) / 1e3:.0f} kB article: normalize {norm * 1000:.1f} ms of "
@@ -194,7 +195,7 @@ def bench_batch(runs: int, count: int = 200, noop_count: int = 1000) -> None:
         theme = load_theme("base")
         documents = []
         for path in files:
-            article, parsed = prepare(path, Report(), Options(root=src))
+            article, parsed = prepare(path, Report(), Settings(root=src))
             html = render_document(
                 article, parsed, theme, build=build_for(article.meta, "x"), report=Report()
             )

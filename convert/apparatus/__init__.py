@@ -4,7 +4,7 @@ same in the PDF and the EPUB, for an article or for a whole book.
 
 Contract:
 
-- ``Apparatus.build(docs, fragments, settings)`` surveys every document (an article is one,
+- ``Apparatus.build(docs, fragments, style)`` surveys every document (an article is one,
   a book's chapters are many; ``marks.survey``), numbers what is labelled (per chapter,
   "Figure 3.2", or through the book, "Figure 7": the theme option ``numbering``), gathers
   the index, and reports, once for all targets, what cannot be resolved: a reference to no
@@ -29,9 +29,9 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from ..diagnostics import Severity
+from ..diagnostics import Emit, Severity
 from ..model import Target
-from ..tree import Emit, replace_content, survey
+from ..tree import replace_content, survey
 from . import formulas
 from .index import Index, Locator
 from .marks import Label, Survey, Term, classes, structure, text_of
@@ -43,7 +43,7 @@ INDEX_BODY = "index-body"  # the id of the print index's body, which the second 
 
 
 @dataclass(frozen=True, slots=True)
-class Settings:
+class Style:
     """How the apparatus is set: theme options (``numbering`` ``"chapter"`` or ``"book"``,
     ``number_sections``, ``list_of_figures``, ``list_of_tables``), the index terms of a
     book, the language of generated words and of the index's order."""
@@ -56,7 +56,7 @@ class Settings:
     terms: tuple[Term, ...] = ()
 
     @classmethod
-    def of(cls, options: Mapping[str, Any], lang: str, terms: Sequence[Term] = ()) -> Settings:
+    def of(cls, options: Mapping[str, Any], lang: str, terms: Sequence[Term] = ()) -> Style:
         numbering = str(options.get("numbering", "chapter"))
         return cls(
             lang=lang,
@@ -90,7 +90,7 @@ class Numbered:
 @dataclass(slots=True)
 class Apparatus:
     docs: tuple[Doc, ...]
-    settings: Settings
+    style: Style
     surveys: tuple[Survey, ...]
     targets: dict[str, Numbered] = field(default_factory=dict)
     sections: list[dict[str, str]] = field(default_factory=list)  # per doc: id → number
@@ -98,22 +98,22 @@ class Apparatus:
 
     @property
     def words(self) -> Words:
-        return words(self.settings.lang)
+        return words(self.style.lang)
 
     @classmethod
-    def build(cls, docs: Sequence[Doc], fragments: Sequence[str], settings: Settings) -> Apparatus:
-        terms = settings.terms
+    def build(cls, docs: Sequence[Doc], fragments: Sequence[str], style: Style) -> Apparatus:
+        terms = style.terms
 
         def visit(root: Any) -> Survey:
             structure(root, terms)
             return read_survey(root)
 
         surveys = tuple(survey(fragment, visit) for fragment in fragments)
-        found = cls(tuple(docs), settings, surveys)
+        found = cls(tuple(docs), style, surveys)
         found._number()
         found._check()
         marks = [(n, mark) for n, s in enumerate(surveys) for mark in s.marks]
-        found.index = Index.of(marks, settings.lang)
+        found.index = Index.of(marks, style.lang)
         for doc, entry, ref in found.index.missing_references():
             docs[doc].emit(
                 "index.see-missing",
@@ -130,7 +130,7 @@ class Apparatus:
     def _number(self) -> None:
         book_counts: dict[str, int] = {}
         for n, (doc, found) in enumerate(zip(self.docs, self.surveys, strict=True)):
-            counts = book_counts if self.settings.numbering == "book" else {}
+            counts = book_counts if self.style.numbering == "book" else {}
             self.sections.append(_section_numbers(found, doc.prefix))
             for label in found.labels:
                 if label.label in self.targets:
@@ -146,7 +146,7 @@ class Apparatus:
                 if label.kind in ("fig", "tbl", "eq"):
                     counts[label.kind] = counts.get(label.kind, 0) + 1
                     k = counts[label.kind]
-                    chaptered = self.settings.numbering == "chapter" and doc.prefix
+                    chaptered = self.style.numbering == "chapter" and doc.prefix
                     number = f"{doc.prefix}.{k}" if chaptered else str(k)
                 elif label.kind == "sec":
                     number = self.sections[n].get(label.ident, "")
@@ -185,7 +185,7 @@ class Apparatus:
         kind, number = target.label.kind, target.number
         if kind in ("fig", "tbl", "eq", "item") and number:
             return self.words.label(kind, number)
-        if kind == "sec" and self.settings.number_sections and number:
+        if kind == "sec" and self.style.number_sections and number:
             return self.words.label("sec", number)
         title = target.label.text if kind == "sec" else target.label.section
         return self.words.quoted.format(t=title or self.docs[target.doc].title)
@@ -266,11 +266,11 @@ class Apparatus:
         return [t for t in self.targets.values() if t.label.kind == kind and t.number]
 
     def lists(self) -> list[tuple[str, str, list[Numbered]]]:
-        """(kind, heading, entries) for each list the settings ask for and the book fills."""
+        """(kind, heading, entries) for each list the style asks for and the book fills."""
         out = []
-        if self.settings.list_of_figures and self.listed("fig"):
+        if self.style.list_of_figures and self.listed("fig"):
             out.append(("figures", self.words.figures, self.listed("fig")))
-        if self.settings.list_of_tables and self.listed("tbl"):
+        if self.style.list_of_tables and self.listed("tbl"):
             out.append(("tables", self.words.tables, self.listed("tbl")))
         return out
 
@@ -323,7 +323,7 @@ class Hook:
 
     def apply(self, root: Any) -> None:
         app = self.apparatus
-        structure(root, app.settings.terms)
+        structure(root, app.style.terms)
         sections = app.sections[self.doc]
         for el in list(root.iter()):
             label = el.get("data-label")
@@ -332,7 +332,7 @@ class Hook:
                 found = app.targets.get(label)
                 if found is not None and found.doc == self.doc:
                     self._number(el, found)
-            if app.settings.number_sections and el.tag in ("h2", "h3", "h4", "h5", "h6"):
+            if app.style.number_sections and el.tag in ("h2", "h3", "h4", "h5", "h6"):
                 number = sections.get(el.get("id") or "")
                 if number:
                     span = el.makeelement("span", {"class": "section-number"})

@@ -4,23 +4,26 @@ The only module that imports Celery (optional extra: ``pip install pressroom[cel
 The broker and result backend come from ``PRESSROOM_BROKER_URL`` and
 ``PRESSROOM_RESULT_BACKEND`` (default: Redis on loopback). Jobs and results are JSON, so
 workers only need the same Pressroom version and the same shared folder paths for
-sources and outputs. ``pressroom worker`` starts a worker with the settings a batch
-needs: prefork pool, a hard time limit per document, ``max_tasks_per_child`` and
+sources and outputs; every job carries the run's settings (its configuration file and
+flags included), and each document runs under its own limits inside the task, through
+the same error policy as everywhere (``runner``). ``pressroom worker`` starts a worker
+with what a batch needs: prefork pool, ``max_tasks_per_child`` and
 ``max_memory_per_child`` (WeasyPrint grows in long-lived processes), late acks so a
-document held by a worker that dies goes back to the queue.
+document held by a worker that dies goes back to the queue, and a hard time limit as a
+backstop. Other tasks (a whole scheduled export) are registered by the command that
+starts the worker (``register``), so this module imports nothing above the jobs.
 """
 
 from __future__ import annotations
 
 import os
 import time
-from collections.abc import Iterable, Iterator
-from pathlib import Path
+from collections.abc import Callable, Iterable, Iterator
 from typing import Any
 
 from ..errors import ConvertError
-from ..jobs import Job, run_job
-from .local import Limits
+from ..jobs import Job, JobResult, run_job
+from .local import GRACE, Pool
 
 try:
     from celery import Celery
@@ -53,48 +56,24 @@ def _app() -> Any:
         worker_hijack_root_logger=False,
     )
     app.task(name="pressroom.convert")(_convert)
-    app.task(name="pressroom.batch")(_batch)
     return app
 
 
 def _convert(job: dict[str, Any]) -> dict[str, Any]:
-    return run_job(Job.from_dict(job))
+    return run_job(Job.from_dict(job)).to_dict()
 
 
-def _batch(
-    src: str,
-    out: str,
-    formats: list[str] | None = None,
-    theme: str = "base",
-    profile: str = "screen",
-) -> dict[str, Any]:
-    """A whole batch as one task, for Celery beat schedules (see the README). It runs the
-    documents one after another inside this worker process (a prefork child may not start
-    processes of its own); for large trees schedule ``pressroom batch --executor celery``
-    with cron or a systemd timer instead, which spreads documents over all workers."""
-    from ..batch import Settings, run_batch
-
-    settings = Settings(tuple(formats or ("pdf", "epub")), theme, profile)
-    result = run_batch(Path(src), Path(out), settings, limits=Limits(jobs=1, timeout=0))
-    return {"summary": result.summary(), "failed": result.failed}
+def register(name: str, task: Callable[..., Any]) -> None:
+    """Make ``task`` a Celery task called ``name`` on this app (before a worker starts)."""
+    (app or _app()).task(name=name)(task)
 
 
 app = _app() if Celery is not None else None
 
 
-def _failure(job: Job, code: str, why: str) -> dict[str, Any]:
-    return {
-        "rel": job.rel,
-        "status": "failed",
-        "outputs": {},
-        "diagnostics": [],
-        "error": {"code": code, "message": f"{job.source}: error: {why} [{code}]"},
-        "seconds": 0.0,
-    }
-
-
-def run_celery(jobs: Iterable[Job], limits: Limits) -> Iterator[dict[str, Any]]:
-    """Send every job to the workers; yield results as they come back."""
+def run_celery(jobs: Iterable[Job], pool: Pool) -> Iterator[JobResult]:
+    """Send every job to the workers; yield results as they come back. (``pool`` sizes
+    local workers; the Celery workers are sized where they run.)"""
     celery_app = app or _app()
     try:
         celery_app.connection_for_write().ensure_connection(max_retries=2)
@@ -105,30 +84,39 @@ def run_celery(jobs: Iterable[Job], limits: Limits) -> Iterator[dict[str, Any]]:
         ) from None
     task = celery_app.tasks["pressroom.convert"]
     pending = {}
+    budget = 0.0
     for job in jobs:
-        result = task.apply_async(args=[job.to_dict()], time_limit=limits.timeout or None)
+        # The task holds itself to the document's limit; Celery's hard limit is a backstop.
+        timeout = job.settings.limits.timeout
+        hard = timeout + GRACE if timeout > 0 else None
+        result = task.apply_async(args=[job.to_dict()], time_limit=hard)
         pending[result.id] = (result, job)
-    # Generous overall bound: every document at its time limit, spread over the workers.
-    deadline = time.monotonic() + max(60.0, (limits.timeout or 300.0) * max(1, len(pending)))
+        budget += hard or 600.0
+    # Generous overall bound: every document at its time limit, one after another.
+    deadline = time.monotonic() + max(60.0, budget)
     while pending:
         for ident, (result, job) in list(pending.items()):
             if not result.ready():
                 continue
             del pending[ident]
             if result.successful():
-                yield result.get()
+                yield JobResult.from_dict(result.get())
                 continue
             error = result.result
+            limit = job.settings.limits.timeout
             if isinstance(error, TimeLimitExceeded):
-                yield _failure(job, "batch.timeout", f"over the {limits.timeout:g} s time limit")
+                why = f"over the {limit:g} s time limit (--timeout)"
+                yield JobResult.failure(job, "convert.timeout", why)
             elif isinstance(error, WorkerLostError):
-                yield _failure(job, "batch.crash", "the worker died converting this file")
+                why = "internal error: the worker died converting it"
+                yield JobResult.failure(job, "convert.crash", why)
             else:
-                yield _failure(job, "batch.crash", f"{type(error).__name__}: {error}")
+                why = f"internal error: {type(error).__name__}: {error}"
+                yield JobResult.failure(job, "convert.crash", why)
             result.forget()
         if pending and time.monotonic() > deadline:
             for _, job in pending.values():
-                yield _failure(job, "batch.timeout", "no worker finished it in time")
+                yield JobResult.failure(job, "convert.timeout", "no worker finished it in time")
             return
         time.sleep(0.05)
 
@@ -141,7 +129,10 @@ def start_worker(
     timeout: float,
     loglevel: str = "INFO",
 ) -> int:
-    """Run a Celery worker in the foreground with the batch settings (``pressroom worker``)."""
+    """Run a Celery worker in the foreground with the batch settings (``pressroom worker``).
+    ``max_memory_mb`` is the documents' memory ceiling: a child whose resident memory
+    passes half of it is replaced after its document; ``timeout`` (plus ``GRACE``) is the
+    hard limit for tasks sent without one."""
     celery_app = app or _app()
     celery_app.worker_main(
         [
@@ -149,8 +140,8 @@ def start_worker(
             "--pool=prefork",
             f"--concurrency={concurrency}",
             f"--max-tasks-per-child={max_tasks_per_child}",
-            f"--max-memory-per-child={max_memory_mb * 1024}",
-            f"--time-limit={int(timeout)}",
+            f"--max-memory-per-child={max_memory_mb * 1024 // 2}",
+            f"--time-limit={int(timeout + GRACE)}",
             f"--loglevel={loglevel}",
             "--without-gossip",
             "--without-mingle",

@@ -30,8 +30,8 @@ from ebooklib import epub
 
 from ..errors import WriteError
 from ..files import atomic_output
+from ..i18n import direction
 from ..model import EpubPackage, NavPoint
-from ..render import direction
 
 
 def _accessibility(book: epub.EpubBook, package: EpubPackage) -> None:

@@ -17,11 +17,12 @@ from pathlib import Path
 import pytest
 from pypdf import PdfReader
 
-from convert.batch import Settings, locked, run_batch
+from convert.batch import locked, run_batch
 from convert.cli import main
+from convert.config import Limits, Settings
 from convert.executors import local
-from convert.executors.local import Limits, run_local
-from convert.jobs import Job
+from convert.executors.local import Pool, run_local
+from convert.jobs import Job, JobResult
 from tests.conftest import CONTENT, corpus_files
 
 pytestmark = pytest.mark.e2e
@@ -105,23 +106,23 @@ def test_failure_is_isolated_and_reported(tmp_path: Path, capsys) -> None:
 def test_incremental_rerun_touch_and_delete(tmp_path: Path) -> None:
     src = _tree(tmp_path, 6)
     out = tmp_path / "out"
-    first = run_batch(src, out, Settings(), limits=Limits(jobs=2))
+    first = run_batch(src, out, Settings(), pool=Pool(jobs=2))
     assert (first.converted, first.skipped) == (6, 0)
-    again = run_batch(src, out, Settings(), limits=Limits(jobs=2))
+    again = run_batch(src, out, Settings(), pool=Pool(jobs=2))
     assert (again.converted, again.skipped) == (0, 6)
 
     changed = src / "a" / "item-1.md"
     changed.write_text(changed.read_text() + "\nOne more line.\n", "utf-8")
     (src / "b" / "item-2.md").unlink()
-    third = run_batch(src, out, Settings(), limits=Limits(jobs=2))
+    third = run_batch(src, out, Settings(), pool=Pool(jobs=2))
     assert (third.converted, third.skipped, third.removed) == (1, 4, 1)
     assert [rel for rel, e in third.documents.items() if e["status"] == "ok"] == ["a/item-1.md"]
     assert not (out / "b" / "item-2.pdf").exists() and not (out / "b" / "item-2.epub").exists()
 
-    forced = run_batch(src, out, Settings(), limits=Limits(jobs=2), force=True)
+    forced = run_batch(src, out, Settings(), pool=Pool(jobs=2), force=True)
     assert forced.converted == 5
 
-    other_settings = run_batch(src, out, Settings(formats=("pdf",)), limits=Limits(jobs=2))
+    other_settings = run_batch(src, out, Settings(formats=("pdf",)), pool=Pool(jobs=2))
     assert other_settings.converted == 5  # settings changed: everything is rebuilt
 
 
@@ -163,7 +164,7 @@ def test_kill_9_mid_run_then_rerun_completes(tmp_path: Path) -> None:
         time.sleep(0.05)
     for produced in [*out.rglob("*.pdf"), *out.rglob("*.epub")]:
         _complete(produced)  # whatever is there under its final name is whole
-    rerun = run_batch(src, out, Settings(), limits=Limits(jobs=2))
+    rerun = run_batch(src, out, Settings(), pool=Pool(jobs=2))
     assert rerun.failed == 0 and rerun.converted + rerun.skipped == 24
     assert not list(out.rglob("*.part"))
     for produced in [*out.rglob("*.pdf"), *out.rglob("*.epub")]:
@@ -171,29 +172,52 @@ def test_kill_9_mid_run_then_rerun_completes(tmp_path: Path) -> None:
     assert len(_manifest(out)) == 24
 
 
-def _job(path: Path, out: Path) -> Job:
-    return Job(str(path), path.name, str(out), str(path.parent), ("epub",), "base", "screen")
+def _job(path: Path, out: Path, timeout: float = 30.0) -> Job:
+    settings = Settings(formats=("epub",), root=path.parent, limits=Limits(timeout=timeout))
+    return Job(str(path), path.name, str(out), settings)
 
 
-def test_time_limit_kills_a_stuck_document(tmp_path: Path) -> None:
+def test_time_limit_stops_a_stuck_document(tmp_path: Path) -> None:
     good = tmp_path / "good.md"
     good.write_text("# Good\n\nText.\n", "utf-8")
     stuck = tmp_path / "stuck.md"
     os.mkfifo(stuck)  # reading it blocks forever: a document that never finishes
-    results = {
-        r["rel"]: r
-        for r in run_local(
-            [_job(stuck, tmp_path / "o"), _job(good, tmp_path / "o")], Limits(jobs=1, timeout=1.0)
-        )
-    }
-    assert results["stuck.md"]["error"]["code"] == "batch.timeout"
-    assert results["good.md"]["status"] == "ok"
+    jobs = [_job(stuck, tmp_path / "o", timeout=1.0), _job(good, tmp_path / "o", timeout=1.0)]
+    results = {r.rel: r for r in run_local(jobs, Pool(jobs=1))}
+    stopped = results["stuck.md"]
+    assert stopped.status == "failed" and stopped.error is not None
+    assert stopped.error.code == "convert.timeout"  # the same code as pressroom convert's
+    assert "over the 1 s time limit" in stopped.error.message
+    assert results["good.md"].status == "ok"
+
+
+def test_the_supervisor_kills_a_worker_the_alarm_cannot_stop(tmp_path: Path, monkeypatch):
+    real = local.run_job
+
+    def deaf(job: Job) -> JobResult:
+        if job.rel == "deaf.md":
+            time.sleep(3600)  # outside the alarm: like C code that never returns to Python
+        return real(job)
+
+    monkeypatch.setattr(local, "run_job", deaf)  # forked workers inherit the patch
+    monkeypatch.setattr(local, "GRACE", 0.5)
+    jobs = []
+    for name in ("deaf.md", "fine.md"):
+        path = tmp_path / name
+        path.write_text(f"# {name}\n\nText.\n", "utf-8")
+        jobs.append(_job(path, tmp_path / "o", timeout=0.5))
+    started = time.monotonic()
+    results = {r.rel: r for r in run_local(jobs, Pool(jobs=1))}
+    assert time.monotonic() - started < 30
+    assert results["deaf.md"].error is not None
+    assert results["deaf.md"].error.code == "convert.timeout"
+    assert results["fine.md"].status == "ok"
 
 
 def test_a_crashed_worker_is_replaced(tmp_path: Path, monkeypatch) -> None:
     real = local.run_job
 
-    def crashy(job: Job) -> dict:
+    def crashy(job: Job) -> JobResult:
         if job.rel == "boom.md":
             os._exit(3)  # what a segfault in a C library looks like from outside
         return real(job)
@@ -204,9 +228,11 @@ def test_a_crashed_worker_is_replaced(tmp_path: Path, monkeypatch) -> None:
         path = tmp_path / name
         path.write_text(f"# {name}\n\nText.\n", "utf-8")
         jobs.append(_job(path, tmp_path / "o"))
-    results = {r["rel"]: r for r in run_local(jobs, Limits(jobs=2, timeout=30))}
-    assert results["boom.md"]["error"]["code"] == "batch.crash"
-    assert results["a.md"]["status"] == results["b.md"]["status"] == "ok"
+    results = {r.rel: r for r in run_local(jobs, Pool(jobs=2))}
+    crashed = results["boom.md"]
+    assert crashed.error is not None and crashed.error.code == "convert.crash"
+    assert "the worker died (exit 3)" in crashed.error.message
+    assert results["a.md"].status == results["b.md"].status == "ok"
 
 
 def test_archive_bundles_outputs_manifest_and_report(tmp_path: Path) -> None:
@@ -297,7 +323,7 @@ def test_celery_batch_matches_a_local_run(tmp_path: Path, redis_url: str) -> Non
         worker.wait(30)
     assert remote.returncode == 1, remote.stderr  # the corrupt file fails, the rest converts
     assert "5 converted" in remote.stdout and "1 failed" in remote.stdout
-    local_run = run_batch(src, tmp_path / "local", Settings(), limits=Limits(jobs=2))
+    local_run = run_batch(src, tmp_path / "local", Settings(), pool=Pool(jobs=2))
     assert local_run.failed == 1
 
     def shape(out: Path) -> dict:

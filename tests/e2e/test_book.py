@@ -15,12 +15,15 @@ from pypdf import PdfReader
 
 from convert.book import build_book, read_book
 from convert.cli import main
+from convert.config import Settings
 from convert.diagnostics import Report
+from convert.errors import ConvertError
 from tests.conftest import CONTENT, ROOT, corpus_files
 
 pytestmark = pytest.mark.e2e
 
 SAMPLE = CONTENT / "books" / "field-guide" / "book.toml"
+EPUB_ONLY = Settings(formats=("epub",))
 
 
 @pytest.fixture(scope="module")
@@ -129,13 +132,13 @@ def test_rebuild_reuses_unchanged_chapters(tmp_path: Path) -> None:
     folder = tmp_path / "bk"
     shutil.copytree(SAMPLE.parent, folder)
     out = tmp_path / "out"
-    first = build_book(folder / "book.toml", out, formats=("epub",), report=Report())
+    first = build_book(folder / "book.toml", out, EPUB_ONLY, report=Report())
     assert (first.cache_hits, first.cache_misses) == (0, 6)
-    again = build_book(folder / "book.toml", out, formats=("epub",), report=Report())
+    again = build_book(folder / "book.toml", out, EPUB_ONLY, report=Report())
     assert again.cache_hits >= 6
     chapter = folder / "chapters" / "03-proofing.md"
     chapter.write_text(chapter.read_text() + "\nAn added closing line.\n", encoding="utf-8")
-    edited = build_book(folder / "book.toml", out, formats=("epub",), report=Report())
+    edited = build_book(folder / "book.toml", out, EPUB_ONLY, report=Report())
     assert edited.cache_misses == 1
     with zipfile.ZipFile(edited.outputs["epub"]) as z:
         assert "An added closing line." in z.read("EPUB/chapter-04.xhtml").decode()
@@ -176,3 +179,15 @@ def test_make_book_builds_once(tmp_path: Path) -> None:
     assert (build / "field-guide.d").is_file()
     up_to_date = subprocess.run([*args[:-1], "-q", "book"], capture_output=True, timeout=60)
     assert up_to_date.returncode == 0  # nothing to do: an unchanged book is not rebuilt
+
+
+def test_a_failed_pdf_leaves_no_epub_or_pdf_of_the_book(tmp_path: Path, monkeypatch) -> None:
+    import convert.writers.pdf as pdf_writer
+
+    def refused(*args: object, **kwargs: object) -> None:
+        raise ConvertError("cannot finish the PDF", code="pdf.layout")
+
+    monkeypatch.setattr(pdf_writer, "save_pdf", refused)
+    out = tmp_path / "out"
+    assert main(["book", str(SAMPLE), "-o", str(out), "-q"]) == 1
+    assert not list(out.glob("*.pdf")) and not list(out.glob("*.epub"))

@@ -141,3 +141,60 @@ def test_detected_rtl_language_reaches_html_and_xhtml(tmp_path: Path) -> None:
         opf = next(epub.read(n).decode() for n in epub.namelist() if n.endswith(".opf"))
     assert 'xml:lang="ar"' in xhtml and 'dir="rtl"' in xhtml
     assert "<dc:language>ar</dc:language>" in opf
+
+
+def test_batch_honours_the_configuration_exactly_as_convert(work: Path) -> None:
+    """The scheduled export used to drop pressroom.toml's rules and severities."""
+    import json
+
+    (work / "pressroom.toml").write_text(
+        'disable = ["heading_levels"]\n[severity]\n"section.empty" = "error"\n',
+        encoding="utf-8",
+    )
+    src = work / "src"
+    src.mkdir()
+    (src / "doc.md").write_text(DOC, encoding="utf-8")
+    converted = _run(
+        work, "convert", "src/doc.md", "--format", "epub", "-o", "out", "--report", "c.json"
+    )
+    batched = _run(work, "batch", "src", "--format", "epub", "-o", "export", "--jobs", "1", "-q")
+    assert converted.returncode == batched.returncode == 1  # the error-level finding
+    assert batched.stdout == ""  # -q: no summary line
+
+    def findings(diagnostics: list[dict]) -> list[tuple]:
+        return sorted((d["code"], d["severity"], d["line"]) for d in diagnostics)
+
+    by_convert = findings(json.loads((work / "c.json").read_text()))
+    manifest = json.loads((work / "export" / "manifest.json").read_text())
+    by_batch = findings(manifest["documents"]["doc.md"]["diagnostics"])
+    assert by_batch == by_convert
+    assert ("section.empty", "error", 11) in by_batch
+    assert not any(code == "heading.levels" for code, _, _ in by_batch)
+    assert (work / "export" / "doc.epub").is_file()
+
+
+@pytest.mark.parametrize("command", ["convert", "book", "batch"])
+def test_the_shared_flags_mean_the_same_in_every_command(work: Path, command: str) -> None:
+    target = {"convert": "doc.md", "book": "book.toml", "batch": "."}[command]
+    flags = [
+        "-q",
+        "--timeout",
+        "0.000001",
+        "--max-memory",
+        "0",
+        "--severity",
+        "section.empty=off",
+        "--disable",
+        "heading_levels",
+        "--markdown",
+        "gfm",
+        "--format",
+        "epub",
+    ]
+    (work / "book.toml").write_text('[book]\ntitle = "B"\nchapters = ["doc.md"]\n', "utf-8")
+    result = _run(work, command, target, "-o", "out", *flags)
+    assert result.returncode == 1, result.stderr  # the tiny time limit stopped the document
+    assert "[convert.timeout]" in result.stderr
+    assert "over the 1e-06 s time limit (--timeout)" in result.stderr
+    assert result.stdout == ""
+    assert not list((work / "out").rglob("*.epub"))

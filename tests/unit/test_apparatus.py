@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from convert.apparatus import Apparatus, Doc, Settings
+from convert.apparatus import Apparatus, Doc, Style
 from convert.apparatus.collate import letter_groups
 from convert.apparatus.index import Index
 from convert.apparatus.marks import Mark, Term, read_terms
@@ -72,7 +72,7 @@ def _build(fragments: list[str], **options: object) -> tuple[Apparatus, list[tup
 
     docs = [Doc(f"Chapter {n}", emit, prefix=str(n), pdf_prefix=f"c{n}-", file_name=f"c{n}.xhtml")
             for n in range(1, len(fragments) + 1)]  # fmt: skip
-    return Apparatus.build(docs, fragments, Settings.of(options, "en")), found
+    return Apparatus.build(docs, fragments, Style.of(options, "en")), found
 
 
 def test_numbers_per_chapter_or_per_book() -> None:

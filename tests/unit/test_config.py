@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import importlib
 import re
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -145,3 +146,43 @@ def test_preflight_codes_list_every_finding() -> None:
     for path in (PACKAGE / "preflight").glob("*.py"):
         emitted |= set(re.findall(r'add\(\s*"([a-z-]+)"', path.read_text(encoding="utf-8")))
     assert {f"preflight.{code}" for code in emitted} == PREFLIGHT_CODES
+
+
+def test_settings_cross_process_boundaries_as_json(tmp_path: Path) -> None:
+    """A batch job carries the whole run configuration to a worker on another machine."""
+    import json
+
+    from convert.config import Limits
+
+    (tmp_path / "pressroom.toml").write_text(
+        'disable = ["heading_levels"]\nmarkdown = "gfm"\n'
+        '[severity]\n"heading.duplicate" = "error"\n"section.empty" = "off"\n',
+        encoding="utf-8",
+    )
+    loaded = load_settings(tmp_path)
+    settings = replace(
+        loaded,
+        formats=("epub",),
+        theme="serif",
+        profile="print",
+        root=tmp_path,
+        strict=True,
+        remote_images=("example.org",),
+        limits=Limits(max_input_mb=2.5, timeout=12, max_memory_mb=1024),
+    )
+    again = Settings.from_dict(json.loads(json.dumps(settings.to_dict())))
+    assert again == settings
+    assert again.rules == settings.rules and "heading_levels" not in _names(again)
+    assert again.severity == {"heading.duplicate": Severity.ERROR, "section.empty": None}
+
+
+def test_the_outputs_key_ignores_where_and_how_long() -> None:
+    from convert.config import Limits
+
+    base = Settings()
+    assert (
+        base.outputs_key() == replace(base, root=Path("/x"), limits=Limits(timeout=1)).outputs_key()
+    )
+    assert base.outputs_key() != replace(base, disabled=("titles",)).outputs_key()
+    assert base.outputs_key() != replace(base, severity={"x.y": None}).outputs_key()
+    assert base.outputs_key() != replace(base, strict=True).outputs_key()

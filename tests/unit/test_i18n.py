@@ -22,6 +22,7 @@ from convert.book import (
     render_book_document,
     render_book_epub,
 )
+from convert.config import Settings
 from convert.diagnostics import Report
 from convert.model import PageBreaks
 from convert.profiles import get as get_profile
@@ -43,7 +44,7 @@ def test_the_template_is_current() -> None:
     """Every string the code and templates generate is in pressroom.pot (make messages)."""
     method_map = [
         ("convert/accessibility.py", "python"),
-        ("convert/book.py", "python"),
+        ("convert/book/**.py", "python"),
         ("convert/pipeline.py", "python"),
         ("convert/render.py", "python"),
         ("convert/tree.py", "python"),
@@ -179,7 +180,7 @@ def _render(manifest: Path) -> str:
     spec = replace(
         spec, parts=tuple(t or text("Part %(n)s", n=i + 1) for i, t in enumerate(spec.parts))
     )
-    chapters = prepare_chapters(spec, report, ChapterCache(None))
+    chapters = prepare_chapters(spec, Settings(), report, ChapterCache(None))
     build = build_for(spec.meta, "x")
     source = print_edition(theme, spec.meta)
     breaks = PageBreaks({"title": ("i",), "c2": ("1",)}, source, ("i", "1"))

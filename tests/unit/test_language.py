@@ -9,11 +9,11 @@ from pathlib import Path
 import pytest
 
 from convert.diagnostics import Report, Severity
+from convert.i18n import direction
 from convert.load import load
 from convert.model import Article, Meta
 from convert.normalize import language, normalize
 from convert.normalize.base import doc_from_text
-from convert.render import direction
 
 CASES = Path(__file__).resolve().parents[1] / "rules" / "cases"
 
