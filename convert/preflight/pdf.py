@@ -72,6 +72,9 @@ class _Findings:
     path: Path
     items: list[Diagnostic] = field(default_factory=list)
     seen: set[tuple[str, int | None, str]] = field(default_factory=set)
+    # Per document: object numbers mean nothing in another PDF (a cache shared across
+    # files gave one file's answers to the next file's font with the same number).
+    notdef_codes: dict[tuple[int, int], frozenset[int]] = field(default_factory=dict)
 
     def add(
         self, code: str, severity: Severity, message: str, fix: str, page: int | None = None
@@ -599,7 +602,7 @@ class _Content:
     # glyphs -------------------------------------------------------------------------------
 
     def _glyphs(self, font: pikepdf.Object, operands: pikepdf.Object) -> None:
-        zero = _notdef_codes(font)
+        zero = _notdef_codes(font, self.out.notdef_codes)
         if not zero:
             return
         strings: Iterator[bytes] = (
@@ -614,14 +617,14 @@ class _Content:
                     self.notdef += 1
 
 
-_NOTDEF_CACHE: dict[tuple[int, int], frozenset[int]] = {}
-
-
-def _notdef_codes(font: pikepdf.Object) -> frozenset[int]:
-    """Two-byte codes that a Type 0 font maps to glyph 0 (``.notdef``)."""
+def _notdef_codes(
+    font: pikepdf.Object, known: dict[tuple[int, int], frozenset[int]]
+) -> frozenset[int]:
+    """Two-byte codes that a Type 0 font maps to glyph 0 (``.notdef``); ``known`` holds
+    the answers for this document's fonts so far, by object number."""
     key = font.objgen
-    if key in _NOTDEF_CACHE and key != (0, 0):
-        return _NOTDEF_CACHE[key]
+    if key in known and key != (0, 0):
+        return known[key]
     codes: frozenset[int] = frozenset()
     if font.get("/Subtype") == Name.Type0:
         encoding = font.get("/Encoding")
@@ -634,7 +637,7 @@ def _notdef_codes(font: pikepdf.Object) -> frozenset[int]:
             codes = frozenset(zero)
         elif encoding == Name("/Identity-H"):
             codes = frozenset({0} if gid_map is None else _zero_gids(gid_map))
-    _NOTDEF_CACHE[key] = codes
+    known[key] = codes
     return codes
 
 

@@ -479,3 +479,15 @@ def test_epub_container(tmp_path: Path) -> None:
     with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as z:
         z.writestr("mimetype", "application/epub+zip")
     assert {d.code for d in preflight(path, get("kdp-ebook"))} == {"preflight.epub-container"}
+
+
+def test_one_files_fonts_say_nothing_about_the_next_files(tmp_path: Path) -> None:
+    """Object numbers repeat across PDFs: a font's answers must not outlive its file."""
+
+    def no_notdef(pdf: pikepdf.Pdf) -> None:
+        font = pdf.pages[0].Resources.Font.F1
+        font.Encoding = pdf.make_stream(_CMAP.replace(b"<0002> 0", b"<0002> 7"))
+
+    assert findings(tmp_path, "print", no_notdef) == set()
+    drawn = _page_content(b"BT /F1 12 Tf 30 30 Td <00010002> Tj ET")
+    assert findings(tmp_path, "print", drawn) == {"preflight.notdef"}
