@@ -53,6 +53,7 @@ from markupsafe import Markup
 from .. import __version__
 from ..apparatus import Apparatus
 from ..folios import PageLabels
+from ..i18n import direction
 from ..model import PageBreaks
 from ..profiles import Profile
 from ..theme import Theme
@@ -145,7 +146,7 @@ def segments_of(
             tuple(front),
             frozenset(owned),
             frozenset((refs | toc_refs) - owned),
-            tuple(contexts[n]["file_name"] for n in front) or ("front matter",),
+            ("front matter",),
         )
     )
     main = [n for n, c in enumerate(contexts) if c["kind"] != "front"]
@@ -176,7 +177,7 @@ def segments_of(
                 tuple(group),
                 frozenset(held),
                 frozenset(refs - held),
-                tuple(contexts[n]["file_name"] for n in group),
+                tuple(contexts[n]["source"] for n in group),
             )
         )
     if apparatus is not None and apparatus.index:
@@ -191,6 +192,15 @@ def segments_of(
             )
         )
     return segments
+
+
+# The page counter a segment's first page starts from (``page_reset`` in book.html.j2).
+_RESET = re.compile(r"counter-reset: page -?\d+")
+
+
+def _same(value: dict[str, list[int]] | None, used: tuple) -> bool:
+    """Whether seeds ``value`` give a part the counters it used (``Part.seeded``)."""
+    return value is not None and {k: tuple(v) for k, v in value.items()} == dict(used)
 
 
 def _prefixed(context: dict[str, Any]) -> set[str]:
@@ -325,8 +335,8 @@ def lay_out_parallel(
         allow_remote,
         pdf_writer.weasyprint.__version__,
     )
-    rtl = (render(front_pages=0, segment=frozenset()).find('dir="rtl"') or 0) > 0
-    first_side = "left" if rtl else "right"
+    # WeasyPrint's first page is a left one in a right-to-left document.
+    first_side = "left" if direction(spec.meta.lang) == "rtl" else "right"
     # What the previous build settled: each segment's start, the anchors' counters.
     memory_key = "settled-" + _digest(str(spec.manifest.resolve()), fixed)[:24]
     memory = cache.get(memory_key)
@@ -373,23 +383,34 @@ def lay_out_parallel(
             start = page - front_pages
         seeds = {name: counters.get(name, {"page": [0]}) for name in sorted(segment.refs)}
         html = html_of(n, lead, start)
-        key = "part-" + _digest(fixed, html, lead, seeds, _referenced_files(html))
+        # The key leaves out what a part may not use: its first page's number (it matters
+        # only to a part that prints its own page numbers) and the other parts' numbers
+        # (only those it printed matter): both are checked on a hit (``fits``).
+        key = "part-" + _digest(fixed, _RESET.sub("", html), lead, _referenced_files(html))
         return key, html, lead, start, seeds
+
+    def fits(hit: object, start: int, seeds: dict) -> bool:
+        if not isinstance(hit, dict) or not isinstance(hit.get("part"), Part):
+            return False
+        part = hit["part"]
+        if part.local_lookups and hit["start"] != start:
+            return False
+        return all(_same(seeds.get(name), used) for name, used in part.seeded.items())
 
     def lay(batch: list[tuple[int, int]]) -> None:
         todo = []
         for n, page in batch:
             key, html, lead, start, seeds = job_of(n, page)
             hit = cache.get(key)
-            if isinstance(hit, Part):
-                laid[n] = Laid(hit, lead, side_of(page), start, seeds)
+            if fits(hit, start, seeds):
+                laid[n] = Laid(hit["part"], lead, side_of(page), start, seeds)
             else:
                 todo.append((n, page, key, html, lead, start, seeds))
         parts = runner.run([(html, lead, seeds) for _n, _p, _k, html, lead, _s, seeds in todo])
         for (n, page, key, _html, lead, start, seeds), part in zip(todo, parts, strict=True):
             if part.running:
                 raise Unsupported("running elements (element()) in the margins")
-            cache.put(key, part)
+            cache.put(key, {"part": part, "start": start})
             laid[n] = Laid(part, lead, side_of(page), start, seeds)
             laid_out.extend(segments[n].names)
 
@@ -439,6 +460,7 @@ def lay_out_parallel(
     finally:
         runner.close()
     margins_html = render(
+        contexts=[{**c, "body": Markup("")} for c in contexts],
         front_pages=placed.front,
         segment=frozenset(),
         margins_body=_margins_body(placed.records),
@@ -451,7 +473,8 @@ def lay_out_parallel(
         )
         cache.put(margins_key, margins)
         laid_out.append("running heads and folios")
-    if [(r.blank, r.side) for r in margins.pages] != [(r.blank, r.side) for r in placed.records]:
+    # Sides are the book's (a part laid out on the other side has the same page area).
+    if [(r.blank, r.name) for r in margins.pages] != [(r.blank, r.name) for r in placed.records]:
         raise Unsupported("the running heads' pages do not fall as the parts' pages")
     fonts = {}
     for item in [*laid.values()]:
@@ -595,8 +618,7 @@ def _needs_again(
     side and that side has another page area (or it makes blank pages of its own)."""
     part = item.part
     for name, value in part.seeded.items():
-        want = counters.get(name)
-        if want is None or {k: tuple(v) for k, v in want.items()} != dict(value):
+        if not _same(counters.get(name), value):
             return True
     if part.local_lookups and item.start != page - front:
         return True

@@ -205,6 +205,7 @@ def _chapter_context(chapter: Prepared, body: Markup) -> dict[str, Any]:
         "number": chapter.number,
         "anchor": chapter.anchor,
         "file_name": chapter.file_name,
+        "source": chapter.entry.path.name,  # what a parallel layout's report calls it
         "title": meta.title,
         "subtitle": meta.subtitle,
         "authors": meta.authors,

@@ -457,10 +457,16 @@ def _subset(program: bytes, index: int, glyphs: Sequence[int]) -> bytes:
         desubroutinize=True,
         notdef_outline=True,
     )
-    options.drop_tables += ["GSUB", "GPOS", "SVG ", "BASE", "JSTF", "DSIG", "EBDT", "EBLC"]
+    dropped = ["GSUB", "GPOS", "GDEF", "SVG ", "BASE", "JSTF", "DSIG", "EBDT", "EBLC", "EBSC"]
+    options.drop_tables += dropped
     subsetter = subset.Subsetter(options)
     subsetter.populate(gids=list(glyphs))
-    font = TTFont(io.BytesIO(program), fontNumber=index)
+    font = TTFont(io.BytesIO(program), fontNumber=index, lazy=True)
+    # Dropped before subsetting: fontTools would read the layout tables (most of the time
+    # a subset takes) only to throw them away.
+    for tag in dropped:
+        if tag in font:
+            del font[tag]
     subsetter.subset(font)
     buffer = io.BytesIO()
     font.save(buffer)
