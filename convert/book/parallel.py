@@ -43,6 +43,7 @@ import json
 import multiprocessing
 import os
 import re
+import tempfile
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -319,7 +320,14 @@ def lay_out_parallel(
     arguments); ``contexts`` are the chapters (``pdf_chapters``)."""
     segments = segments_of(spec, contexts, apparatus)
     roots = (spec.root, *theme.dirs)
-    store = cache.folder / "fonts" if cache.folder is not None else None
+    # The fonts' original programs, for one subset per font (a temporary folder when
+    # the build keeps no cache).
+    scratch = None
+    if cache.folder is not None:
+        store = cache.folder / "fonts"
+    else:
+        scratch = tempfile.TemporaryDirectory(prefix="pressroom-fonts-")
+        store = Path(scratch.name)
     _WORK.update(
         base=spec.root,
         roots=roots,
@@ -486,7 +494,13 @@ def lay_out_parallel(
         pieces.append(
             Piece(item.part.pdf, placed.keep[n], item.part.stubs, tuple(item.part.bookmarks))
         )
-    joined = join(pieces, margins.pdf, fonts=fonts, font_store=store, font_cache=_FontCache(cache))
+    try:
+        joined = join(
+            pieces, margins.pdf, fonts=fonts, font_store=store, font_cache=_FontCache(cache)
+        )
+    finally:
+        if scratch is not None:
+            scratch.cleanup()
     moved = []
     was = memory.get("chapters", {})
     now = {}
