@@ -357,6 +357,7 @@ def lay_out_parallel(
     laid_out: list[str] = []
     runner = _Runner(jobs)
     index_body: str | None = None
+    has_index = apparatus is not None and bool(apparatus.index)
 
     def side_of(page: int) -> str:
         odd = page % 2 == 1
@@ -376,7 +377,10 @@ def lay_out_parallel(
             segment=segment.keys,
             lead=lead,
             page_reset=None if segment.kind == "front" else start - lead,
-            index_body=index_body if segment.kind == "index" else "",
+            # Elsewhere the index is only named (the contents list it), not laid out.
+            index_body=index_body
+            if segment.kind == "index"
+            else ("<!-- the index -->" if has_index else ""),
         )
 
     def job_of(n: int, page: int) -> tuple[str, str, int, int, dict]:
