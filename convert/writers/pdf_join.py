@@ -318,9 +318,17 @@ def _overlay(out: pikepdf.Pdf, margins: pikepdf.Pdf) -> None:
     state (the page's own content is wrapped in q … Q)."""
     if len(margins.pages) != len(out.pages):
         raise ValueError(f"{len(margins.pages)} margin pages for {len(out.pages)} pages")
-    for page, margin in zip(out.pages, margins.pages, strict=True):
+    for number, (page, margin) in enumerate(zip(out.pages, margins.pages, strict=True)):
         form = out.copy_foreign(margin.as_form_xobject())
-        name = page.add_resource(form, Name.XObject, prefix="Pm")
+        # A name of its own (pages may share their resources) and no random one (pikepdf
+        # makes them): same input, same bytes.
+        resources = page.obj.get("/Resources")
+        if resources is None:
+            page.obj.Resources = resources = Dictionary()
+        if "/XObject" not in resources:
+            resources.XObject = Dictionary()
+        name = Name(f"/PressroomMargins{number}")
+        resources.XObject[name] = form
         page.contents_add(out.make_stream(b"q\n"), prepend=True)
         page.contents_add(
             out.make_stream(
@@ -446,8 +454,13 @@ def _merge_fonts(
 def _subset(program: bytes, index: int, glyphs: Sequence[int]) -> bytes:
     """The font ``program`` with only ``glyphs`` (glyph ids kept: the PDF's codes are
     glyph ids), without layout tables and hinting, as WeasyPrint subsets."""
+    import logging
+
     from fontTools import subset
     from fontTools.ttLib import TTFont
+
+    # fontTools says what it subsets at INFO level, which a verbose run would print.
+    logging.getLogger("fontTools").setLevel(logging.WARNING)
 
     options = subset.Options(
         retain_gids=True,
@@ -461,7 +474,8 @@ def _subset(program: bytes, index: int, glyphs: Sequence[int]) -> bytes:
     options.drop_tables += dropped
     subsetter = subset.Subsetter(options)
     subsetter.populate(gids=list(glyphs))
-    font = TTFont(io.BytesIO(program), fontNumber=index, lazy=True)
+    # recalcTimestamp off: a subset made today would differ from one made yesterday.
+    font = TTFont(io.BytesIO(program), fontNumber=index, lazy=True, recalcTimestamp=False)
     # Dropped before subsetting: fontTools would read the layout tables (most of the time
     # a subset takes) only to throw them away.
     for tag in dropped:
