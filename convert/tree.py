@@ -23,8 +23,12 @@ files it refers to:
 - For readers of assistive technology: an empty ``<th>`` becomes a ``<td>`` (a header
   that names nothing), ``:::`` asides are notes (``role="note"``, not repeated
   landmarks) labelled by their title, note references and back-links carry a label, the
-  notes section is labelled. Generated words (labels, image placeholders) come from
-  ``text``, the document language's messages (``convert/i18n.py``).
+  notes section is labelled.
+- Generated words come from ``text``, the messages of the document's language (a book
+  chapter's own; ``convert/i18n.py``), each decided once, here: note and back-link
+  labels, placeholders (this stage's own, and the English ones the ``images`` rule wrote
+  into the Markdown, put into the language before this stage adds its own). The
+  apparatus writes its labels in the same language (``Apparatus.words_in``).
 """
 
 from __future__ import annotations
@@ -128,8 +132,10 @@ def prepare(
         root = lxml.html.fragment_fromstring(html or "<p></p>", create_parent="div")
     except (ValueError, etree.ParserError) as exc:
         raise RenderError(f"the body cannot be parsed as HTML: {exc}", code="render.html") from None
+    # Before long words get their break points; the normalization rule's placeholders
+    # before this stage's own, which are worded already.
+    _placeholders(root, text)
     used = _images(root, images, emit, text)
-    _placeholders(root, text)  # before long words get their break points
     _checkboxes(root)
     _table_widths(root)
     if apparatus is not None:
@@ -338,22 +344,53 @@ def _placeholder(alt: str, text: Text) -> lxml.html.HtmlElement:
     return span
 
 
-_ENGLISH_PLACEHOLDER = re.compile(r"\[Image(?:: (?P<alt>.*)| unavailable)\]", re.S)
+def _media_forms(text: Text) -> dict[str, str]:
+    """The placeholder of each kind of file, ``%(alt)s`` unfilled: the alt text (and the
+    file's name, for a video, audio file or document the ``images`` rule named)."""
+    return {
+        "Image": text("[Image: %(alt)s]"),
+        "Video": text("[Video: %(alt)s]"),
+        "Audio": text("[Audio: %(alt)s]"),
+        "Document": text("[Document: %(alt)s]"),
+    }
+
+
+# The placeholders the ``images`` normalization rule writes, in English.
+_ENGLISH_PLACEHOLDER = re.compile(
+    r"\[(?:(?P<kind>Image|Video|Audio|Document): (?P<alt>.*)|Image unavailable)\]", re.S
+)
+_CUT = "\0"  # stands for the alt text while a form is split around it
 
 
 def _placeholders(root: lxml.html.HtmlElement, text: Text) -> None:
     """The ``images`` normalization rule writes its placeholders into the Markdown in
-    English (``[Image: alt]``); they are put into the document's language here, in the
-    same words as the placeholders above. (Seam: once that rule leaves the wording to the
-    renderer, this goes.)"""
+    English (``[Image: alt]``, ``[Video: alt (clip.mp4)]``): Markdown is what ``fix``
+    writes back and the rule runs before the language is known. They are put into the
+    document's language here, in the words of the placeholders this stage makes itself;
+    an alt text with markup in it (``*emphasis*``) keeps it, only the words around it
+    change. Runs before this stage makes its own placeholders, so none is worded twice."""
     if text is _english:
         return
+    forms = _media_forms(text)
     for span in root.iter("span"):
-        if "image-missing" not in (span.get("class") or "").split() or len(span):
+        if "image-missing" not in (span.get("class") or "").split():
             continue
-        match = _ENGLISH_PLACEHOLDER.fullmatch((span.text or "").strip())
-        if match:
-            span.text = _placeholder(match["alt"] or "", text).text
+        match = _ENGLISH_PLACEHOLDER.fullmatch(span.text_content().strip())
+        if match is None:
+            continue
+        if match["kind"] is None:  # "[Image unavailable]": words only, no markup
+            span.text = text("[Image unavailable]")
+            continue
+        before, _, after = (forms[match["kind"]] % {"alt": _CUT}).partition(_CUT)
+        if not len(span):
+            span.text = before + match["alt"] + after
+            continue
+        english = f"[{match['kind']}: "
+        last = span[-1]
+        lead, tail = (span.text or "").lstrip(), (last.tail or "").rstrip()
+        if lead.startswith(english) and tail.endswith("]"):
+            span.text = before + lead[len(english) :]
+            last.tail = tail[:-1] + after
 
 
 def _images(

@@ -95,6 +95,8 @@ def test_the_apparatus_forms_work_in_every_language(name: str) -> None:
     assert (got.page % {"n": "12"}).count("12") == 1
     assert got.caption % {"label": "L", "caption": "C"} == f"L{got.caption_joiner()}C"
     assert "T" in got.quote("T") and "L" in got.page_of % {"label": "L"}
+    for form in ("[Video: %(alt)s]", "[Audio: %(alt)s]", "[Document: %(alt)s]"):
+        assert "A" in text(form, alt="A")
 
 
 def test_enough_languages_in_every_script_the_fonts_cover() -> None:
@@ -166,15 +168,17 @@ def test_dates_per_locale(lang: str, expected: str) -> None:
 def _apparatus() -> str:
     """Markdown that makes the apparatus write every word it has: a numbered figure,
     table, equation and item and a reference to each, a page reference, a section
-    reference (by number or by its quoted title, as the book's options say), and index
-    marks with "see" and "see also"."""
+    reference (by number or by its quoted title, as the book's options say), index marks
+    with "see" and "see also", and a video, a sound and a document in image syntax (the
+    tree stage words their placeholders)."""
     return (
         "Refs @fig:f, @tbl:t, @eq:e, @sec:h, @item:i, @page:fig:f.\n\n"
         "![F-10](../fig.svg){#fig:f}\n\n"
         "| A-11 | B-12 |\n| --- | --- |\n| 1 | 2 |\n\nTable: T-13 {#tbl:t}\n\n"
         "$$\nx = 1\n$$ {#eq:e}\n\n"
         "1. I-14\n2. []{#item:i}I-15\n\n"
-        '[K-16]{.index} [K-17]{.index see="K-16"} [K-18]{.index also="K-16"}\n'
+        '[K-16]{.index} [K-17]{.index see="K-16"} [K-18]{.index also="K-16"}\n\n'
+        "![V-19](../clip.mp4)\n\n![S-20](../sound.mp3)\n\n![D-21](../paper.pdf)\n"
     )
 
 

@@ -6,6 +6,7 @@ import xml.etree.ElementTree as ET
 from pathlib import Path
 
 from convert.diagnostics import Severity
+from convert.i18n import Messages, messages
 from convert.model import Article, Meta, Target
 from convert.parse import parse
 from convert.tree import Image, Prepared, prepare
@@ -230,3 +231,39 @@ def test_task_boxes_become_characters_and_other_inputs_go() -> None:
         assert '<span class="task">\u2610</span> todo' in prepared.html
         assert '<span class="task task-done">\u2611</span> done' in prepared.html
         assert "A  field" in prepared.html
+
+
+# --- generated words in the document's language -------------------------------------------
+
+
+def test_normalized_placeholders_put_into_the_language_once() -> None:
+    """The ``images`` rule's English placeholders, videos and markup in the alt text
+    included; this stage's own placeholders are not worded a second time."""
+    html = (
+        '<p><span class="image-missing">[Image: Map]</span> '
+        '<span class="image-missing">[Video: Clip (a.mp4)]</span> '
+        '<span class="image-missing">[Image: <em>Old</em> map]</span> '
+        '<span class="image-missing">[Image unavailable]</span> <img src="gone.png"></p>'
+    )
+    out = prepare(html, target="pdf", images={}.get, emit=lambda *a: None, text=messages("de"))
+    assert out.html == (
+        '<p><span class="image-missing">[Bild: Map]</span> '
+        '<span class="image-missing">[Video: Clip (a.mp4)]</span> '
+        '<span class="image-missing">[Bild: <em>Old</em> map]</span> '
+        '<span class="image-missing">[Bild nicht verfügbar]</span> '
+        '<span class="image-missing">[Bild nicht verfügbar]</span></p>'
+    )
+    uk = prepare(html, target="pdf", images={}.get, emit=lambda *a: None, text=messages("uk"))
+    assert "[Відео: Clip (a.mp4)]" in uk.html and "[Зображення: Map]" in uk.html
+
+
+def test_a_placeholder_this_stage_makes_is_worded_once() -> None:
+    """A theme that words the English placeholder otherwise (``locale/en.po``): the
+    image this stage finds missing gets the theme's words once, not twice over."""
+    text = Messages("en", {"[Image: %(alt)s]": "[Image: %(alt)s (missing)]"})
+    html = '<p><img src="gone.png" alt="Map"> <span class="image-missing">[Image: Old]</span></p>'
+    out = prepare(html, target="pdf", images={}.get, emit=lambda *a: None, text=text)
+    assert out.html == (
+        '<p><span class="image-missing">[Image: Map (missing)]</span> '
+        '<span class="image-missing">[Image: Old (missing)]</span></p>'
+    )
