@@ -27,8 +27,11 @@ files it refers to:
 - Generated words come from ``text``, the messages of the document's language (a book
   chapter's own; ``convert/i18n.py``), each decided once, here: note and back-link
   labels, placeholders (this stage's own, and the English ones the ``images`` rule wrote
-  into the Markdown, put into the language before this stage adds its own). The
-  apparatus writes its labels in the same language (``Apparatus.words_in``).
+  into the Markdown, put into the language before this stage adds its own), and the title
+  of an admonition whose title the readers left empty (``::: tip``, ``> [!TIP]``,
+  ``!!! tip``): its kind's title in the document's language, or the kind's own name for a
+  kind no catalog knows. A title the author wrote is never touched. The apparatus writes
+  its labels in the same language (``Apparatus.words_in``).
 """
 
 from __future__ import annotations
@@ -135,6 +138,7 @@ def prepare(
     # Before long words get their break points; the normalization rule's placeholders
     # before this stage's own, which are worded already.
     _placeholders(root, text)
+    _admonition_titles(root, text)
     used = _images(root, images, emit, text)
     _checkboxes(root)
     _table_widths(root)
@@ -233,6 +237,62 @@ def _empty_headers(root: lxml.html.HtmlElement) -> None:
     for th in list(root.iter("th")):
         if not th.text_content().strip() and not len(th):
             th.tag = "td"
+
+
+def _admonition_kinds(text: Text) -> dict[str, str]:
+    """The title of each kind of admonition the readers and the repairs know, in the
+    document's language: GitHub's alerts, the ``:::`` containers of VuePress, Docusaurus
+    and Pandoc, Python-Markdown's and MkDocs' ``!!!``, the notes of Hexo and Hugo (the
+    ``liquid`` rule). In English each is the kind's name capitalized, as before."""
+    return {
+        "note": text("Note"),
+        "tip": text("Tip"),
+        "hint": text("Hint"),
+        "important": text("Important"),
+        "warning": text("Warning"),
+        "caution": text("Caution"),
+        "danger": text("Danger"),
+        "attention": text("Attention"),
+        "alert": text("Alert"),
+        "notice": text("Notice"),
+        "info": text("Info"),
+        "success": text("Success"),
+        "error": text("Error"),
+        "failure": text("Failure"),
+        "bug": text("Bug"),
+        "question": text("Question"),
+        "example": text("Example"),
+        "quote": text("Quote"),
+        "abstract": text("Abstract"),
+        "summary": text("Summary"),
+        "details": text("Details"),
+    }
+
+
+def _admonition_titles(root: lxml.html.HtmlElement, text: Text) -> None:
+    """An admonition whose title is left to us (an empty ``p.admonition-title``: what the
+    ``shapes`` rule writes for ``::: tip`` and the readers for ``> [!TIP]`` and ``!!! tip``)
+    gets its kind's title in the document's language. It is decided here and not where the
+    container is read: the language may only be known at the end of normalization (it is
+    detected from the final text), and the repaired Markdown ``fix`` writes back should not
+    carry an English word the author never wrote. A title the author wrote is kept as
+    written, an admonition without a title paragraph (``!!! tip ""``) stays without one; a
+    kind not known here is named after itself ("Pros and cons" for ``pros-and-cons``)."""
+    kinds: dict[str, str] | None = None
+    for box in root.iter("aside", "div"):
+        classes = (box.get("class") or "").split()
+        if "admonition" not in classes:
+            continue
+        title = next((p for p in box.iterchildren("p") if "admonition-title" in _classes(p)), None)
+        if title is None or len(title) or (title.text or "").strip():
+            continue
+        kind = next((c for c in classes if c != "admonition"), "note")
+        kinds = kinds if kinds is not None else _admonition_kinds(text)
+        title.text = kinds.get(kind.casefold()) or kind.replace("-", " ").capitalize()
+
+
+def _classes(el: lxml.html.HtmlElement) -> list[str]:
+    return (el.get("class") or "").split()
 
 
 def _asides(root: lxml.html.HtmlElement) -> None:

@@ -29,6 +29,7 @@ from convert.model import PageBreaks
 from convert.profiles import get as get_profile
 from convert.render import build_for, code_css, print_edition
 from convert.theme import load_theme
+from convert.tree import _admonition_kinds
 
 ROOT = Path(__file__).resolve().parents[2]
 POT = i18n.LOCALE_DIR / "pressroom.pot"
@@ -166,11 +167,13 @@ def test_dates_per_locale(lang: str, expected: str) -> None:
 
 
 def _apparatus() -> str:
-    """Markdown that makes the apparatus write every word it has: a numbered figure,
-    table, equation and item and a reference to each, a page reference, a section
-    reference (by number or by its quoted title, as the book's options say), index marks
-    with "see" and "see also", and a video, a sound and a document in image syntax (the
-    tree stage words their placeholders)."""
+    """Markdown that makes the apparatus and the tree stage write every word they have:
+    a numbered figure, table, equation and item and a reference to each, a page
+    reference, a section reference (by number or by its quoted title, as the book's
+    options say), index marks with "see" and "see also", a video, a sound and a document
+    in image syntax, and an admonition of every kind the tree stage gives a title."""
+    kinds = list(_admonition_kinds(str))  # the kinds (``str`` words them as their msgids)
+    containers = "\n".join(f"::: {kind}\nW-{n}\n:::\n" for n, kind in enumerate(kinds))
     return (
         "Refs @fig:f, @tbl:t, @eq:e, @sec:h, @item:i, @page:fig:f.\n\n"
         "![F-10](../fig.svg){#fig:f}\n\n"
@@ -178,7 +181,7 @@ def _apparatus() -> str:
         "$$\nx = 1\n$$ {#eq:e}\n\n"
         "1. I-14\n2. []{#item:i}I-15\n\n"
         '[K-16]{.index} [K-17]{.index see="K-16"} [K-18]{.index also="K-16"}\n\n'
-        "![V-19](../clip.mp4)\n\n![S-20](../sound.mp3)\n\n![D-21](../paper.pdf)\n"
+        "![V-19](../clip.mp4)\n\n![S-20](../sound.mp3)\n\n![D-21](../paper.pdf)\n\n" + containers
     )
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import xml.etree.ElementTree as ET
+from dataclasses import replace
 from pathlib import Path
 
 from convert.diagnostics import Severity
@@ -234,6 +235,40 @@ def test_task_boxes_become_characters_and_other_inputs_go() -> None:
 
 
 # --- generated words in the document's language -------------------------------------------
+
+
+def _in(lang: str, markdown: str, target: Target = "pdf", dialect: str = "commonmark") -> str:
+    article = Article(source=Path("d.md"), meta=Meta(title="T"), markdown=markdown)
+    html = parse(replace(article, dialect=dialect)).html
+    return prepare(
+        html, target=target, images={}.get, emit=lambda *a: None, text=messages(lang)
+    ).html
+
+
+def test_admonition_titles_in_the_documents_language() -> None:
+    """Every reader leaves a title the author did not write empty; this stage words it."""
+    containers = (
+        '<aside class="admonition warning" markdown="1">\n<p class="admonition-title"></p>\n\n'
+        "Text.\n\n</aside>\n\n> [!TIP]\n> Alert.\n"
+    )
+    assert _in("uk", containers).count('class="admonition-title"') == 2
+    assert '<p class="admonition-title">Попередження</p>' in _in("uk", containers)
+    assert '<p class="admonition-title">Порада</p>' in _in("uk", containers)
+    assert '<p class="admonition-title">Warning</p>' in _in("en", containers)
+    mkdocs = '!!! danger\n    Body.\n\n!!! note ""\n    No title.\n\n!!! tip "Mine"\n    Own.\n'
+    html = _in("de", mkdocs, dialect="python-markdown")
+    assert '<p class="admonition-title">Gefahr</p>' in html
+    assert html.count("admonition-title") == 2  # ``!!! note ""`` stays without one
+    assert '<p class="admonition-title">Mine</p>' in html  # the author's, as written
+    # A kind no catalog knows is named after itself, as before.
+    odd = '<aside class="admonition pros-and-cons"><p class="admonition-title"></p></aside>'
+    assert '<p class="admonition-title">Pros and cons</p>' in _in("fr", odd)
+
+
+def test_admonition_title_names_the_epub_note() -> None:
+    xhtml = _in("ja", "> [!IMPORTANT]\n> Text.\n", target="epub")
+    assert 'role="note" aria-labelledby="aside-1-title"' in xhtml
+    assert '<p class="admonition-title" id="aside-1-title">重要</p>' in xhtml
 
 
 def test_normalized_placeholders_put_into_the_language_once() -> None:
