@@ -197,7 +197,11 @@ class Index:
             ):
                 if refs:
                     joined = "; ".join(html.escape(r.replace("!", ", ")) for r in refs)
-                    sep = ". " if found or word == words.see_also else ", "
+                    # "see also" always follows a full stop; "see" only after pages (a
+                    # bare "see" entry reads "term, see other"). Told apart by role, not
+                    # by word: a language may write both alike.
+                    related = name == "index-xref-related"
+                    sep = ". " if found or related else ", "
                     see = f'<em class="index-see">{html.escape(word)}</em>'
                     out.append(f"{sep}{see} <span{kind(name)}>{joined}</span>")
             if entry.children:
