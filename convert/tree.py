@@ -139,6 +139,7 @@ def prepare(
     # before this stage's own, which are worded already.
     _placeholders(root, text)
     _admonition_titles(root, text)
+    _merge_runs(root)
     used = _images(root, images, emit, text)
     _checkboxes(root)
     _table_widths(root)
@@ -572,6 +573,32 @@ def _break_points(word: str) -> list[int]:
             found.append(point)
             last = point
     return sorted(set(found))
+
+
+# Inline formatting whose two adjacent copies read as one: ``<em>a</em><em>b</em>`` is
+# ``<em>ab</em>`` to a reader and to a screen reader.
+_MERGEABLE = frozenset({"em", "strong", "b", "i", "u", "s", "del", "ins", "mark", "sub", "sup"})
+
+
+def _merge_runs(root: lxml.html.HtmlElement) -> None:
+    """Join adjacent copies of the same formatting element with no attribute and nothing
+    between them. Why: a word written as thousands of one-letter emphases (``*_*_…``)
+    is thousands of inline boxes with no break between them, and WeasyPrint's line
+    breaking is quadratic in those (a minute for 6,667); joined, it is one text that
+    ``_break_long_words`` can break."""
+    for el in list(root.iter(*_MERGEABLE)):
+        if el.getparent() is None or el.attrib:
+            continue  # already merged into its left neighbour
+        while not el.tail and (nxt := el.getnext()) is not None:
+            if nxt.tag != el.tag or nxt.attrib:
+                break
+            if len(el):
+                el[-1].tail = (el[-1].tail or "") + (nxt.text or "")
+            else:
+                el.text = (el.text or "") + (nxt.text or "")
+            el.extend(list(nxt))
+            el.tail = nxt.tail
+            el.getparent().remove(nxt)
 
 
 def _break_long_words(root: lxml.html.HtmlElement) -> None:

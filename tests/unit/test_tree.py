@@ -302,3 +302,19 @@ def test_a_placeholder_this_stage_makes_is_worded_once() -> None:
         '<p><span class="image-missing">[Image: Map (missing)]</span> '
         '<span class="image-missing">[Image: Old (missing)]</span></p>'
     )
+
+
+# --- runs of one formatting element ---------------------------------------------------------
+
+
+def test_adjacent_emphases_are_one_and_a_long_run_gets_break_points() -> None:
+    prepared, _ = _prepare(
+        "<p><em>a</em><em>b</em> <em>c</em><em>d<b>e</b></em><em>f</em>"
+        '<em id="k">g</em><em>h</em></p>',
+        "pdf",
+    )
+    assert prepared.html == ('<p><em>ab</em> <em>cd<b>e</b>f</em><em id="k">g</em><em>h</em></p>')
+    # "*_" x 5,000 reads as 6,667 one-letter emphases; joined, the word can break.
+    html = _html("*_" * 5_000 + "x" + "_*" * 5_000 + "\n")
+    prepared, _ = _prepare(html, "pdf")
+    assert prepared.html.count("<em>") < 10 and "<wbr>" in prepared.html
