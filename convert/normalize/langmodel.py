@@ -20,7 +20,6 @@ from __future__ import annotations
 import importlib.util
 import math
 import mmap
-import os
 import re
 import struct
 import sys
@@ -28,6 +27,8 @@ import unicodedata
 from collections import Counter
 from pathlib import Path
 from typing import Any
+
+from ..files import installed_version, user_cache
 
 # The cache's layout; a new layout gets a new folder, so an old cache is never misread.
 FORMAT = 2
@@ -44,21 +45,13 @@ FILES = (*KEPT, WEIGHTS, SCALE)
 _LANE = 32  # bits: "I" in memoryview.cast
 
 
-def shipped_file() -> tuple[Path, str]:
-    """py3langid's model file and a name for its version, found without importing
-    py3langid (its ``__init__`` imports NumPy): the ``__version__`` its ``__init__``
-    declares, else the model file's size. ``OSError`` when py3langid is not installed."""
+def shipped_file() -> Path:
+    """py3langid's model file, found without importing py3langid (its ``__init__`` imports
+    NumPy). ``OSError`` when py3langid is not installed."""
     spec = importlib.util.find_spec("py3langid")
     if spec is None or not spec.submodule_search_locations:
         raise OSError("py3langid is not installed")
-    package = Path(next(iter(spec.submodule_search_locations)))
-    model = package / "data" / "model.npz.xz"
-    declared = re.search(
-        r"^__version__\s*=\s*['\"]([\w.+-]+)['\"]",
-        (package / "__init__.py").read_text(encoding="utf-8"),
-        re.MULTILINE,
-    )
-    return model, declared[1] if declared else f"size{model.stat().st_size}"
+    return Path(next(iter(spec.submodule_search_locations))) / "data" / "model.npz.xz"
 
 
 def shipped() -> Any:  # py3langid ships no type hints
@@ -72,12 +65,14 @@ def cache() -> Path | None:
     """The cache folder, written on first use, or ``None`` when it cannot be written (or
     the model does not fit the integer layout). Named by py3langid's version and the
     layout: a new model or layout gets a new folder."""
-    base = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache")
     try:
-        model, version = shipped_file()
+        model = shipped_file()
+        # The version py3langid declares, else the model file's size: a new model, a new
+        # folder.
+        version = installed_version("py3langid") or f"size{model.stat().st_size}"
     except OSError:
         return None
-    folder = base / "pressroom" / f"langid-{version}-f{FORMAT}"
+    folder = user_cache(f"langid-{version}-f{FORMAT}")
     if all((folder / f"{name}.npy").is_file() for name in FILES):
         return folder
     try:
