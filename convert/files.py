@@ -16,6 +16,7 @@ whose process is gone (``sweep_stale``), never a concurrent writer's file.
 from __future__ import annotations
 
 import contextlib
+import functools
 import hashlib
 import importlib.util
 import os
@@ -106,6 +107,7 @@ def user_cache(*parts: str) -> Path:
 _VERSION = re.compile(r"^__version__\s*=\s*['\"]([\w.+-]+)['\"]", re.MULTILINE)
 
 
+@functools.lru_cache(maxsize=32)
 def installed_version(package: str) -> str | None:
     """The ``__version__`` that package ``package``'s ``__init__.py`` declares, read
     without importing the package (its import is what a cache saves) and without
@@ -122,3 +124,15 @@ def installed_version(package: str) -> str | None:
     except (OSError, UnicodeDecodeError):
         return None
     return found[1] if found else None
+
+
+def write_cache(path: Path, text: str) -> bool:
+    """Write a cache file whole (``atomic_output``) or not at all; whether it was written.
+    A cache that cannot be written (read-only home, full disk) is not an error: the next
+    process prepares again what it would have read."""
+    try:
+        with atomic_output(path) as tmp:
+            tmp.write_text(text, encoding="utf-8")
+    except WriteError:
+        return False
+    return True
