@@ -126,13 +126,16 @@ def installed_version(package: str) -> str | None:
     return found[1] if found else None
 
 
-def write_cache(path: Path, text: str) -> bool:
+def write_cache(path: Path, data: str | bytes) -> bool:
     """Write a cache file whole (``atomic_output``) or not at all; whether it was written.
     A cache that cannot be written (read-only home, full disk) is not an error: the next
     process prepares again what it would have read."""
     try:
         with atomic_output(path) as tmp:
-            tmp.write_text(text, encoding="utf-8")
+            if isinstance(data, bytes):
+                tmp.write_bytes(data)
+            else:
+                tmp.write_text(data, encoding="utf-8")
     except WriteError:
         return False
     return True
