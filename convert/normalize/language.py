@@ -117,7 +117,13 @@ def _script(char: str) -> str:
 
 
 def _letters(text: str) -> Counter[str]:
-    return Counter(_script(c) for c in text if c.isalpha())
+    """Letters per script, in the order each script first appears."""
+    scripts: Counter[str] = Counter()
+    # Each distinct letter is named once (a Unicode name lookup per letter of a 20,000
+    # character sample cost a few milliseconds); counting them is C's work.
+    for char, count in Counter(filter(str.isalpha, text)).items():
+        scripts[_script(char)] += count
+    return scripts
 
 
 @lru_cache(maxsize=1)
