@@ -18,7 +18,6 @@ import html
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 
-from .collate import letter_groups, sort_key
 from .marks import Mark, split_entry
 from .words import Words
 
@@ -102,6 +101,9 @@ class Index:
         return entry
 
     def groups(self) -> list[tuple[str, list[Entry]]]:
+        # ICU only when an index is written: its import costs every cold run otherwise.
+        from .collate import letter_groups
+
         entries = list(self.top.values())
         return [
             (letter, [entries[i] for i in members])
@@ -109,6 +111,8 @@ class Index:
         ]
 
     def ordered(self, entries: Mapping[str, Entry]) -> list[Entry]:
+        from .collate import sort_key  # ICU only when an index is written (see groups)
+
         key = sort_key(self.lang)
         return sorted(entries.values(), key=lambda e: key(e.sort))
 

@@ -40,6 +40,8 @@ from ..folios import COVER, PageLabels
 from ..model import PageBreaks
 from ..paths import within
 from ..profiles import Profile
+from .hyphens import languages
+from .hyphens import preload as preload_hyphenation
 from .pdf_finish import finish_pdf
 from .pdf_tags import TagHints
 
@@ -209,6 +211,7 @@ def layout_pdf(
     """Lay out the HTML ``document``; ``base`` is the folder its relative URLs start from."""
     refused: list[str] = []
     fetcher = ConfinedFetcher(roots, refused=refused, allow_remote=allow_remote)
+    preload_hyphenation(languages(document))  # Pyphen parses each language once per machine
     with _captured() as log:
         try:
             html = weasyprint.HTML(

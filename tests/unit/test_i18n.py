@@ -5,8 +5,13 @@ with no English generated word left."""
 from __future__ import annotations
 
 import datetime as dt
+import json
+import os
 import re
 import shutil
+import subprocess
+import sys
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -330,3 +335,97 @@ def test_languages_rendered_in_one_process_keep_their_own_words() -> None:
     assert '<h1 id="toc-title">Contents</h1>' in nav("en")
     assert "Inhalt" in nav("de") and "תוכן העניינים" in nav("he")
     assert '<h1 id="toc-title">Contents</h1>' in nav("en")
+
+
+# --- what Babel finds, kept for the next process --------------------------------------------
+
+
+@pytest.fixture
+def fresh_cache(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
+    """An empty user cache, and nothing of i18n's kept in memory."""
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
+
+    def forget() -> None:
+        i18n.read_catalog.cache_clear()
+        i18n._messages.cache_clear()
+        i18n._kept_forms.cache_clear()
+
+    forget()
+    yield tmp_path / "cache" / "pressroom"
+    forget()
+
+
+DAYS = [dt.date(y, m, d) for y, m, d in ((2024, 1, 1), (1999, 12, 31), (7, 6, 9))] + [
+    dt.date(2022, m, 19) for m in range(2, 12)
+]
+
+
+def test_long_dates_without_babel_are_babels_in_every_locale() -> None:
+    from babel import Locale
+    from babel.dates import format_date
+    from babel.localedata import locale_identifiers
+
+    for name in locale_identifiers():
+        locale = Locale.parse(name)
+        form = i18n._with_names(locale)
+        assert form is not None, name  # every CLDR long pattern is one LongDate writes
+        assert [form.apply(day) for day in DAYS] == [
+            format_date(day, "long", locale=locale) for day in DAYS
+        ], name
+
+
+def test_kept_long_dates_read_as_they_were_written(fresh_cache: Path) -> None:
+    tags = [*i18n.SUPPORTED, "", "xx", "xx-invalid", "en_US", "zh-Hant-TW", "sr-Latn", "no"]
+    for tag in tags:
+        expected = [i18n.format_date(day, tag) for day in DAYS]  # from Babel, and kept
+        i18n._kept_forms.cache_clear()  # a new process: from the cache
+        assert [i18n.format_date(day, tag) for day in DAYS] == expected, tag
+    kept = json.loads(next(fresh_cache.glob("dates-babel-*.json")).read_text(encoding="utf-8"))
+    assert set(kept) == set(tags)
+    assert kept["xx"] is None and i18n.format_date(DAYS[0], "xx") == "2024-01-01"
+
+
+def test_kept_catalogs_follow_their_files(fresh_cache: Path, tmp_path: Path) -> None:
+    po = tmp_path / "xx.po"
+    po.write_text('msgid "Contents"\nmsgstr "Inhalt"\n', encoding="utf-8")
+    assert i18n.read_catalog(po) == {"Contents": "Inhalt"}
+    [kept] = fresh_cache.glob("catalogs/*.json")
+    i18n.read_catalog.cache_clear()
+    assert i18n.read_catalog(po) == {"Contents": "Inhalt"}  # from the cache
+    po.write_text('msgid "Contents"\nmsgstr "Sommaire"\n', encoding="utf-8")
+    i18n.read_catalog.cache_clear()
+    assert i18n.read_catalog(po) == {"Contents": "Sommaire"}  # the file changed: read again
+    kept.write_text("{damaged", encoding="utf-8")
+    i18n.read_catalog.cache_clear()
+    assert i18n.read_catalog(po) == {"Contents": "Sommaire"}
+
+
+def test_an_unwritable_cache_changes_nothing(tmp_path: Path, monkeypatch) -> None:
+    blocked = tmp_path / "file"
+    blocked.write_text("x")
+    monkeypatch.setenv("XDG_CACHE_HOME", str(blocked))
+    i18n._kept_forms.cache_clear()
+    i18n.read_catalog.cache_clear()
+    try:
+        assert i18n.format_date(dt.date(2024, 3, 9), "de") == "9. März 2024"
+        assert i18n.read_catalog(i18n.LOCALE_DIR / "de.po")["Contents"] == "Inhalt"
+    finally:
+        i18n._kept_forms.cache_clear()
+        i18n.read_catalog.cache_clear()
+
+
+def test_a_process_with_a_warm_cache_never_imports_babel(tmp_path: Path) -> None:
+    code = (
+        "import datetime, sys\n"
+        "from convert import i18n\n"
+        "print(i18n.format_date(datetime.date(2024, 3, 9), 'fr'), i18n.messages('fr')('Notes'),"
+        " 'babel' in sys.modules)\n"
+    )
+    env = {**os.environ, "XDG_CACHE_HOME": str(tmp_path)}
+    runs = [
+        subprocess.run(
+            [sys.executable, "-c", code], capture_output=True, text=True, env=env, timeout=120
+        ).stdout.split()
+        for _ in range(2)
+    ]
+    assert runs == [["9", "mars", "2024", "Notes", "True"], ["9", "mars", "2024", "Notes", "False"]]

@@ -13,6 +13,7 @@ from types import SimpleNamespace
 
 import pytest
 
+from convert import theme as theme_module
 from convert.errors import ThemeError
 from convert.model import Meta
 from convert.theme import available, css_string, load_theme, read_info
@@ -189,6 +190,35 @@ def test_template_syntax_error(tmp_path: Path) -> None:
     with pytest.raises(ThemeError) as info:
         load_theme(folder).render("bad.j2")
     assert info.value.code == "theme.template-error"
+
+
+def test_compiled_templates_are_kept_on_disk_and_never_stale(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
+    theme_module._bytecode_cache.cache_clear()
+    try:
+        folder = _theme(tmp_path, "cached", "[theme]\n", {"page.j2": "One {{ x }}"})
+        assert load_theme(folder).render("page.j2", x=1) == "One 1"
+        [entry] = (tmp_path / "cache" / "pressroom").glob("jinja-*/*.cache")
+
+        def fresh() -> str:  # a new process: no theme, no template in memory
+            theme_module._load.cache_clear()
+            return load_theme(folder).render("page.j2", x=2)
+
+        assert fresh() == "One 2"  # from the disk
+        (folder / "templates" / "page.j2").write_text("Two {{ x }}", encoding="utf-8")
+        assert fresh() == "Two 2"  # an edited template is compiled again
+        entry.write_bytes(entry.read_bytes()[:40])  # a damaged entry
+        assert fresh() == "Two 2"
+        blocked = tmp_path / "file"
+        blocked.write_text("x")
+        monkeypatch.setenv("XDG_CACHE_HOME", str(blocked))  # no folder can be made in it
+        theme_module._bytecode_cache.cache_clear()
+        assert fresh() == "Two 2"
+    finally:
+        theme_module._bytecode_cache.cache_clear()
+        theme_module._load.cache_clear()
 
 
 def test_read_info_and_available(tmp_path: Path) -> None:
