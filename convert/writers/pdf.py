@@ -1,4 +1,5 @@
-"""PDF writer (the only module that imports WeasyPrint).
+"""PDF writer (the only module that imports WeasyPrint, with ``pdf_css``, its stylesheet
+cache).
 
 Contract: ``write_pdf(document, out=…, base=…, roots=…, report=…)`` lays out the HTML
 ``document`` and writes ``out`` atomically. WeasyPrint reads files only through
@@ -11,6 +12,8 @@ embedded (WeasyPrint subsets them), bookmarks come from the headings, metadata f
 document's ``<title>``, ``<meta>`` and ``lang``. WeasyPrint writes the PDF variant the
 ``Profile`` names; ``pdf_finish.finish_pdf`` completes it (page labels, colour, XMP, the
 structure tree PDF/UA asks for, with ``TagHints`` observed while WeasyPrint tags).
+Linked theme stylesheets are parsed once per process, not once per document
+(``pdf_css``: reused only while their bytes are unchanged).
 """
 
 from __future__ import annotations
@@ -40,10 +43,13 @@ from ..folios import COVER, PageLabels
 from ..model import PageBreaks
 from ..paths import within
 from ..profiles import Profile
+from . import pdf_css
 from .pdf_finish import finish_pdf
 from .pdf_tags import TagHints
 
 DATA_URL_LIMIT = 2 * 1024 * 1024
+
+pdf_css.install()
 
 
 class ConfinedFetcher(weasyprint.URLFetcher):
@@ -196,7 +202,8 @@ def warm_up(stylesheets: Sequence[Path] = ()) -> None:
     """Lay out a tiny page once, so fontconfig, Pango and WeasyPrint's caches are loaded
     before worker processes are forked from this one (each would pay for it otherwise)."""
     links = "".join(f'<link rel="stylesheet" href="{p.as_uri()}">' for p in stylesheets)
-    with _captured():
+    # Through the stylesheet cache too: workers forked after this inherit the parsed sheets.
+    with _captured(), pdf_css.shared():
         weasyprint.HTML(
             string=f"<html><head>{links}</head><body><h1>a</h1><p>b <i>c</i> "
             "<b>d</b> <code>e</code></p></body></html>"
@@ -209,7 +216,7 @@ def layout_pdf(
     """Lay out the HTML ``document``; ``base`` is the folder its relative URLs start from."""
     refused: list[str] = []
     fetcher = ConfinedFetcher(roots, refused=refused, allow_remote=allow_remote)
-    with _captured() as log:
+    with _captured() as log, pdf_css.shared():
         try:
             html = weasyprint.HTML(
                 string=document, base_url=base.resolve().as_uri() + "/", url_fetcher=fetcher
