@@ -95,9 +95,11 @@ class Theme:
         """Every font family the theme's stylesheets name (``font-family`` and ``--*-font``),
         and the fallback faces its ``fallback_fonts`` option accepts."""
         families: set[str] = {str(f) for f in self.options.get("fallback_fonts", ())}
-        for target in ("pdf", "epub", "html"):
-            for sheet in self.stylesheets(target):
-                families |= _families(sheet.read_text(encoding="utf-8"))
+        sheets = {
+            sheet: None for target in ("pdf", "epub", "html") for sheet in self.stylesheets(target)
+        }
+        for sheet in sheets:  # each file once (common.css serves every target)
+            families |= _families(sheet.read_text(encoding="utf-8"))
         return frozenset(families)
 
     def file_url(self, relpath: str) -> str:
@@ -149,14 +151,17 @@ _FAMILY_DECL = re.compile(r"(?:font-family|--[\w-]*font[\w-]*)\s*:\s*([^;}]+)", 
 _GENERIC = {"serif", "sans-serif", "monospace", "cursive", "fantasy", "system-ui", "inherit"}
 
 
-def _families(css: str) -> set[str]:
+# Keyed by the stylesheet's text, read again for every document: a batch worker scans
+# each theme file once, and an edited file is a new key (the old one ages out).
+@lru_cache(maxsize=64)
+def _families(css: str) -> frozenset[str]:
     names: set[str] = set()
     for match in _FAMILY_DECL.finditer(css):
         for item in match[1].split(","):
             name = item.strip().strip("'\"").strip()
             if name and name.lower() not in _GENERIC and not name.startswith("var("):
                 names.add(name)
-    return names
+    return frozenset(names)
 
 
 def read_info(folder: Path) -> ThemeInfo:

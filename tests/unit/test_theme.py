@@ -115,6 +115,20 @@ def test_child_stylesheet_found_nearest_first(tmp_path: Path) -> None:
     assert info.value.code == "theme.file-missing"
 
 
+def test_font_families_see_an_edited_stylesheet(tmp_path: Path) -> None:
+    """The families are remembered per stylesheet text: an edit between two documents of
+    one process is seen by the second."""
+    child = _theme(tmp_path, "kid", '[theme]\ninherit = "base"\n')
+    (child / "css").mkdir()
+    sheet = child / "css" / "print.css"
+    sheet.write_text('h1 { font-family: "Before Face", serif }', encoding="utf-8")
+    theme = load_theme(child)
+    assert "Before Face" in theme.font_families()
+    sheet.write_text('h1 { font-family: "After Face", serif }', encoding="utf-8")
+    families = theme.font_families()
+    assert "After Face" in families and "Before Face" not in families
+
+
 def test_missing_parent_lists_found_themes(tmp_path: Path) -> None:
     _theme(tmp_path, "sibling", '[theme]\ninherit = "base"\n')
     orphan = _theme(tmp_path, "orphan", '[theme]\ninherit = "nonexistent"\n')
