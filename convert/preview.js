@@ -313,8 +313,16 @@
       }
     }
 
+    /* The height the page's content takes: the text's blocks and, at the foot, its
+       notes. Block heights, not scrollHeight: a script with tall glyphs (Arabic) spills
+       past its line boxes without taking room on the page. */
+    used() {
+      const notes = this.footer.childElementCount ? this.footer.getBoundingClientRect().height : 0;
+      return this.flow.getBoundingClientRect().height + notes;
+    }
+
     fits() {
-      return this.area.scrollHeight <= this.room + 0.5;
+      return this.used() <= this.room + 0.5;
     }
 
     callsIn(node) {
@@ -400,7 +408,7 @@
       // Alone on a page and still too big: it stays, and the sheet grows and says so.
       entry.clone.append(node);
       notes = this.attachNotes(node);
-      const needed = this.area.scrollHeight;
+      const needed = Math.ceil(this.used());
       this.current.classList.add("pressroom-overfull");
       this.area.style.height = `${needed}px`;
       this.current.style.height = `${this.box.margin[0] + needed + this.box.margin[2]}px`;
