@@ -166,6 +166,13 @@ def _messages(lang: str, theme_dirs: tuple[Path, ...]) -> Messages:
     return Messages(lang, table)
 
 
+def forget() -> None:
+    """Drop the cached catalogs (a long-running host, ``pressroom watch``, whose theme's
+    ``locale/*.po`` files change)."""
+    read_catalog.cache_clear()
+    _messages.cache_clear()
+
+
 def _locale(lang: str) -> Locale | None:
     from babel import Locale, UnknownLocaleError
 

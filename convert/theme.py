@@ -32,6 +32,7 @@ import jinja2
 import jinja2.bccache
 from markupsafe import Markup
 
+from . import i18n
 from .errors import ThemeError
 from .files import user_cache
 from .i18n import Messages, messages
@@ -201,6 +202,13 @@ def available(extra_dirs: tuple[Path, ...] = ()) -> dict[str, Path]:
 def load_theme(spec: str | Path = "base", options: Mapping[str, Any] | None = None) -> Theme:
     """Resolve ``spec`` (a theme name or a folder) into a ``Theme``."""
     return _load(str(spec), tuple(sorted((options or {}).items())))
+
+
+def forget() -> None:
+    """Drop the loaded themes (``theme.toml``, options, templates) and their catalogs,
+    for a long-running host whose theme files change (``pressroom watch``)."""
+    _load.cache_clear()
+    i18n.forget()
 
 
 @lru_cache(maxsize=16)

@@ -35,7 +35,8 @@ STAGES: list[set[str]] = [
     {"pipeline"},
     {"book", "jobs"},
     {"executors"},
-    {"batch"},
+    {"batch", "preview"},
+    {"watch"},
     {"cli"},
     {"__main__"},
 ]
