@@ -13,9 +13,14 @@ def run() -> int:
     them again and again: a twentieth of an EPUB run. So nothing is collected while the
     command's modules are imported, and what the imports made is then frozen (``gc.freeze``:
     later collections, the one at exit included, skip it; forked batch workers share it).
+    The dynamic libraries WeasyPrint opens are found from what an earlier run found
+    (``startup.py``).
     """
     gc.disable()
     try:
+        from .startup import remember_library_lookups
+
+        remember_library_lookups()
         from .cli import main
     finally:
         gc.enable()

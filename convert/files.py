@@ -19,11 +19,13 @@ import contextlib
 import functools
 import hashlib
 import importlib.util
+import json
 import os
 import re
 import tempfile
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 from .errors import WriteError
 
@@ -138,6 +140,15 @@ def installed_version(package: str) -> str | None:
     except (OSError, UnicodeDecodeError):
         return None
     return found[1] if found else None
+
+
+def read_cache(path: Path) -> Any:
+    """A JSON cache file's content, or ``None`` when it is missing or damaged (the caller
+    then prepares again what it would have read)."""
+    try:
+        return json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
 
 
 def write_cache(path: Path, data: str | bytes) -> bool:

@@ -42,7 +42,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from .files import installed_version, user_cache, write_cache
+from .files import installed_version, read_cache, user_cache, write_cache
 
 if TYPE_CHECKING:
     from babel import Locale
@@ -95,7 +95,7 @@ def read_catalog(path: Path) -> Mapping[str, str]:
         "babel": installed_version("babel"),
     }
     name = hashlib.sha256(key["path"].encode("utf-8")).hexdigest()[:32]
-    kept = _read_json(user_cache("catalogs", f"{name}.json"))
+    kept = read_cache(user_cache("catalogs", f"{name}.json"))
     if isinstance(kept, dict) and kept.get("key") == key and isinstance(kept.get("table"), dict):
         return kept["table"]
     table = _parse_po(path)
@@ -116,14 +116,6 @@ def _parse_po(path: Path) -> dict[str, str]:
         for m in catalog
         if m.id and isinstance(m.id, str) and m.string and not m.fuzzy
     }
-
-
-def _read_json(path: Path) -> Any:
-    """A cache file's content, or ``None`` when it is missing or damaged."""
-    try:
-        return json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        return None
 
 
 @dataclass(frozen=True)
@@ -262,7 +254,7 @@ def _kept_forms() -> dict[str, Any]:
     """Language tag → long date form kept in the user cache for this Babel version: the
     ``LongDate``'s fields, ``"babel"``, or ``None`` (an unknown language)."""
     version = installed_version("babel")
-    kept = _read_json(user_cache(f"dates-babel-{version}.json")) if version else None
+    kept = read_cache(user_cache(f"dates-babel-{version}.json")) if version else None
     return kept if isinstance(kept, dict) else {}
 
 

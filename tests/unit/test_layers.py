@@ -38,6 +38,7 @@ STAGES: list[set[str]] = [
     {"batch", "preview"},
     {"watch"},
     {"cli"},
+    {"startup"},  # what a cold start keeps between runs
     {"__main__"},
 ]
 
