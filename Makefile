@@ -76,9 +76,12 @@ clean: ## remove build output and caches (keeps .venv and tools/ace/node_modules
 messages: $(STAMP) ## re-extract generated strings into convert/locale/pressroom.pot, merge into the catalogs
 	$(BIN)/pybabel extract -F convert/locale/babel.cfg -k text --no-location --omit-header \
 	  --sort-output -o convert/locale/pressroom.pot .
+	@# The catalogs keep their headers (language, plural forms) and their dates, so an
+	@# unchanged template changes no catalog; they get no locations, as the template has
+	@# none (`pybabel update` has no --no-location, and --omit-header strips the headers).
 	for po in convert/locale/*.po; do \
-	  $(BIN)/pybabel update --no-location --omit-header --ignore-obsolete \
-	    -i convert/locale/pressroom.pot -o $$po -l $$(basename $$po .po) --no-fuzzy-matching; \
+	  $(BIN)/pybabel update --ignore-obsolete --no-fuzzy-matching --ignore-pot-creation-date \
+	    -i convert/locale/pressroom.pot -o $$po -l $$(basename $$po .po) || exit 1; \
 	done
 
 bench: $(STAMP) ## benchmarks: figures and ratios against WeasyPrint alone (and Pandoc)

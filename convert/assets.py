@@ -44,8 +44,6 @@ from functools import lru_cache
 from pathlib import Path
 from urllib.parse import unquote
 
-from PIL import Image, UnidentifiedImageError
-
 from .errors import ConvertError
 from .paths import is_remote, resolve_local
 
@@ -236,6 +234,8 @@ def check_image(path: Path) -> None:
         return
     if size > MAX_IMAGE_BYTES:
         raise ImageRefused(f"{path.name} is {size:,} bytes, over {MAX_IMAGE_BYTES:,}")
+    from PIL import Image, UnidentifiedImageError  # see image_size
+
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", Image.DecompressionBombWarning)
@@ -258,6 +258,8 @@ def animated(path: Path) -> bool:
     possible flashing hazard. Only the header and frame count are read."""
     if path.suffix.casefold() not in (".gif", ".webp", ".png"):
         return False
+    from PIL import Image  # see image_size
+
     try:
         with Image.open(path) as image:
             return bool(getattr(image, "is_animated", False))
@@ -284,6 +286,10 @@ def image_size(data: bytes) -> tuple[int, int] | None:
     """Pixel width and height of a raster image's bytes (header only), or None when Pillow
     does not know the format (SVG, damaged files). Used by EPUB preflight on covers."""
     import io
+
+    # Pillow is imported where an image is read (here, check_image, animated): a document
+    # without images never needs it, and its import costs a cold run milliseconds.
+    from PIL import Image, UnidentifiedImageError
 
     try:
         with warnings.catch_warnings():

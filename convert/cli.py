@@ -1,4 +1,4 @@
-"""Command line: ``pressroom convert|check|fix|book|batch|worker|preflight|themes``
+"""Command line: ``pressroom convert|check|fix|book|watch|batch|worker|preflight|themes``
 (``main(argv) -> int``).
 
 Every command that reads documents builds one ``Settings`` (configuration file, then
@@ -51,6 +51,16 @@ def _formats(text: str) -> tuple[str, ...]:
             f"unknown format {', '.join(unknown) or '(none)'}; choose from {', '.join(FORMATS)}"
         )
     return items
+
+
+def _port(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a port number") from None
+    if not 0 <= value <= 65535:
+        raise argparse.ArgumentTypeError(f"{value} is not a port number (0-65535)")
+    return value
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -118,6 +128,34 @@ def build_parser() -> argparse.ArgumentParser:
     )
     _run_arguments(book)
     book.set_defaults(run=_book)
+
+    watch = sub.add_parser(
+        "watch", help="rebuild a book or an article on save, with a live preview on 127.0.0.1"
+    )
+    watch.add_argument("input", type=Path, metavar="BOOK.toml|FILE.md")
+    watch.add_argument("-o", "--outdir", type=Path, default=Path("build"))
+    watch.add_argument(
+        "--format",
+        type=_formats,
+        default=("pdf", "epub"),
+        dest="formats",
+        help="what is rebuilt behind the preview, comma-separated: pdf,epub,html "
+        "(default: pdf,epub; the preview's HTML is always written)",
+    )
+    watch.add_argument("--theme", help="an article's theme name or folder (default: base)")
+    watch.add_argument("--profile", choices=list(PROFILES), default="screen")
+    watch.add_argument("--root", type=Path, help="an article's content root (default: its folder)")
+    watch.add_argument(
+        "--port",
+        type=_port,
+        default=0,
+        help="the preview's port on 127.0.0.1 (default: a free one, printed)",
+    )
+    watch.add_argument(
+        "--no-serve", action="store_true", help="rebuild on save only: no preview server"
+    )
+    _run_arguments(watch, report=False)
+    watch.set_defaults(run=_watch)
 
     batch = sub.add_parser("batch", help="convert a whole content tree, incrementally")
     batch.add_argument("src", type=Path, metavar="DIR")
@@ -635,3 +673,26 @@ def _book(args: argparse.Namespace) -> int:
             f"({seconds:.1f} s; {result.cache_hits} chapters from cache)"
         )
     return status
+
+
+def _watch(args: argparse.Namespace) -> int:
+    """Rebuild on save with a live preview until Ctrl-C (``watch.run``): exit 0 then."""
+    from .watch import Target, run
+
+    path: Path = args.input
+    if not path.is_file():
+        print(f"pressroom: error: {path} is not a file", file=sys.stderr)
+        return 2
+    settings: Settings = args.settings
+    if path.suffix.lower() == ".toml":
+        if args.theme or args.root:
+            print(
+                "pressroom: error: --theme and --root are for articles: a book names its "
+                "theme in book.toml, and its folder is its content root",
+                file=sys.stderr,
+            )
+            return 2
+    else:
+        load_theme(settings.theme)  # a bad theme is a mistake to fix before watching
+    target = Target(path, args.outdir, settings)
+    return run(target, serve=not args.no_serve, port=args.port, quiet=args.quiet)

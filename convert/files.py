@@ -7,17 +7,25 @@ final path only when complete: a crash, Ctrl-C or a full disk leaves either the 
 or the new one, never half of one. The temporary name is ``.{name}.{pid}.{random}.part``;
 a ``kill -9`` can leave one behind, and the next write of the same output removes those
 whose process is gone (``sweep_stale``), never a concurrent writer's file.
+
+``user_cache`` is where Pressroom keeps what it prepares once per machine to start fast
+(the language model, compiled templates, message catalogs, date formats);
+``installed_version`` names what a cache was made from without importing it.
 """
 
 from __future__ import annotations
 
 import contextlib
+import functools
 import hashlib
+import importlib.util
+import json
 import os
 import re
 import tempfile
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 from .errors import WriteError
 
@@ -103,3 +111,56 @@ def file_sha256(path: Path) -> str:
         for chunk in iter(lambda: handle.read(1 << 20), b""):
             digest.update(chunk)
     return digest.hexdigest()
+
+
+def user_cache(*parts: str) -> Path:
+    """Pressroom's folder in the user's cache, ``$XDG_CACHE_HOME/pressroom`` (else
+    ``~/.cache/pressroom``), joined with ``parts``; not created."""
+    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
+    return Path(base, "pressroom", *parts)
+
+
+_VERSION = re.compile(r"^__version__\s*=\s*['\"]([\w.+-]+)['\"]", re.MULTILINE)
+
+
+@functools.lru_cache(maxsize=32)
+def installed_version(package: str) -> str | None:
+    """The ``__version__`` that package ``package``'s ``__init__.py`` declares, read
+    without importing the package (its import is what a cache saves) and without
+    ``importlib.metadata`` (whose own import costs tens of milliseconds); ``None`` when the
+    package is not installed or declares no version there."""
+    try:
+        spec = importlib.util.find_spec(package)
+    except (ImportError, ValueError):
+        return None
+    if spec is None or spec.origin is None or not spec.origin.endswith("__init__.py"):
+        return None
+    try:
+        found = _VERSION.search(Path(spec.origin).read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError):
+        return None
+    return found[1] if found else None
+
+
+def read_cache(path: Path) -> Any:
+    """A JSON cache file's content, or ``None`` when it is missing or damaged (the caller
+    then prepares again what it would have read)."""
+    try:
+        return json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+
+
+def write_cache(path: Path, data: str | bytes) -> bool:
+    """Write a cache file whole (``atomic_output``) or not at all; whether it was written.
+    A cache that cannot be written (read-only home, full disk) is not an error: the next
+    process prepares again what it would have read."""
+    try:
+        with atomic_output(path) as tmp:
+            if isinstance(data, bytes):
+                tmp.write_bytes(data)
+            else:
+                tmp.write_text(data, encoding="utf-8")
+    except WriteError:
+        return False
+    return True

@@ -20,19 +20,35 @@ and the wheel carries them as package data. ``SUPPORTED`` lists the catalogs Pre
 ships; ``tests/unit/test_i18n.py`` checks that each translates every string of
 ``convert/locale/pressroom.pot``, which ``make messages`` extracts from the templates and
 the code.
+
+A cold process should not pay Babel's import (with the email and locale-data machinery it
+loads) for an English article: what Babel finds is kept in the user cache
+(``files.user_cache``) as JSON, and later processes read it from there without importing
+Babel at all: each catalog's table (``catalogs/``, checked against the file's size and
+modification time and Babel's version), and per language tag the long date pattern with the
+month and era names it uses (``dates-babel-VERSION.json``). A pattern with a field other
+than year, month, day or era is formatted by Babel every time (no CLDR locale has one).
 """
 
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable, Mapping
+import hashlib
+import json
+import re
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
-from babel import Locale, UnknownLocaleError
-from babel.dates import format_date as _babel_format_date
-from babel.messages.pofile import read_po
+from .files import installed_version, read_cache, user_cache, write_cache
+
+if TYPE_CHECKING:
+    from babel import Locale
+
+# Babel is imported where something is read with it the first time (``_parse_po``,
+# ``_locale``, ``_long_form``); see the module's last paragraph.
 
 LOCALE_DIR = Path(__file__).resolve().parent / "locale"
 
@@ -69,7 +85,30 @@ def catalog_names(lang: str) -> list[str]:
 
 @lru_cache(maxsize=256)
 def read_catalog(path: Path) -> Mapping[str, str]:
-    """msgid → msgstr of one ``.po`` file (untranslated and fuzzy entries left out)."""
+    """msgid → msgstr of one ``.po`` file (untranslated and fuzzy entries left out), from
+    the user cache when it holds this very file's table (see the module)."""
+    stat = path.stat()
+    key = {
+        "path": str(path.resolve()),
+        "size": stat.st_size,
+        "mtime_ns": stat.st_mtime_ns,
+        "babel": installed_version("babel"),
+    }
+    name = hashlib.sha256(key["path"].encode("utf-8")).hexdigest()[:32]
+    kept = read_cache(user_cache("catalogs", f"{name}.json"))
+    if isinstance(kept, dict) and kept.get("key") == key and isinstance(kept.get("table"), dict):
+        return kept["table"]
+    table = _parse_po(path)
+    if key["babel"] is not None:
+        write_cache(
+            user_cache("catalogs", f"{name}.json"), json.dumps({"key": key, "table": table})
+        )
+    return table
+
+
+def _parse_po(path: Path) -> dict[str, str]:
+    from babel.messages.pofile import read_po
+
     with path.open("rb") as handle:
         catalog = read_po(handle)
     return {
@@ -119,7 +158,16 @@ def _messages(lang: str, theme_dirs: tuple[Path, ...]) -> Messages:
     return Messages(lang, table)
 
 
+def forget() -> None:
+    """Drop the cached catalogs (a long-running host, ``pressroom watch``, whose theme's
+    ``locale/*.po`` files change)."""
+    read_catalog.cache_clear()
+    _messages.cache_clear()
+
+
 def _locale(lang: str) -> Locale | None:
+    from babel import Locale, UnknownLocaleError
+
     try:
         return Locale.parse(lang.replace("_", "-"), sep="-")
     except (UnknownLocaleError, ValueError, TypeError):
@@ -134,11 +182,104 @@ def format_date(value: dt.date | None, lang: str) -> str:
     """The locale's long date form (CLDR through Babel); ISO for an unknown language."""
     if value is None:
         return ""
-    locale = _locale(lang)
     day = value.date() if isinstance(value, dt.datetime) else value
-    if locale is None:
+    form = _long_form(lang)
+    if form is None:
         return day.isoformat()
-    return _babel_format_date(day, format="long", locale=locale)
+    if isinstance(form, LongDate):
+        return form.apply(day)
+    from babel.dates import format_date as babel_format_date
+
+    return babel_format_date(day, format="long", locale=form)
+
+
+_FIELD = re.compile(r"%\((\w+)\)s")
+
+
+@dataclass(frozen=True)
+class LongDate:
+    """A locale's long date pattern, as Babel has it, with the names its fields take:
+    ``apply`` gives what ``babel.dates.format_date(day, "long", locale)`` gives, without
+    Babel. The fields are CLDR's: ``y`` (the year, zero-padded to the field's width, ``yy``
+    its last two digits), ``d`` and ``M``/``L`` up to two letters (numbers, zero-padded),
+    ``MMM``… and ``LLL``… (month names: ``names[field]`` has twelve) and ``G``… (era
+    names: ``names[field]`` is before and after year zero)."""
+
+    template: str  # Babel's pattern as a %-format: "%(MMMM)s %(d)s, %(y)s"
+    names: Mapping[str, Sequence[str]]
+
+    def apply(self, day: dt.date) -> str:
+        values: dict[str, str] = {}
+        for field in _FIELD.findall(self.template):
+            char, width = field[0], len(field)
+            if field in self.names:
+                index = day.month - 1 if char in "ML" else int(day.year >= 0)
+                values[field] = self.names[field][index]
+            else:
+                number = {"y": day.year, "d": day.day, "M": day.month, "L": day.month}[char]
+                text = f"{number:0{width}d}"
+                values[field] = text[-2:] if field == "yy" else text
+        return self.template % values
+
+
+def _long_form(lang: str) -> LongDate | Locale | None:
+    """How to write a long date in ``lang``: a ``LongDate``, or Babel's ``Locale`` when the
+    pattern has another field, or ``None`` for an unknown language (ISO dates). From the
+    user cache when it knows ``lang`` for this Babel version (see the module)."""
+    forms = _kept_forms()
+    if lang in forms:
+        entry = forms[lang]
+        if entry is None:
+            return None
+        if entry == "babel":
+            return _locale(lang)  # a pattern only Babel writes
+        if (
+            isinstance(entry, dict)
+            and isinstance(entry.get("template"), str)
+            and isinstance(entry.get("names"), dict)
+        ):
+            return LongDate(entry["template"], entry["names"])
+    locale = _locale(lang)  # not kept yet, or a damaged entry
+    form = None if locale is None else _with_names(locale)
+    entry = None if locale is None else "babel" if form is None else vars(form)
+    version = installed_version("babel")
+    if version is not None:
+        forms[lang] = entry
+        write_cache(user_cache(f"dates-babel-{version}.json"), json.dumps(forms))
+    return form or locale
+
+
+@lru_cache(maxsize=1)
+def _kept_forms() -> dict[str, Any]:
+    """Language tag → long date form kept in the user cache for this Babel version: the
+    ``LongDate``'s fields, ``"babel"``, or ``None`` (an unknown language)."""
+    version = installed_version("babel")
+    kept = read_cache(user_cache(f"dates-babel-{version}.json")) if version else None
+    return kept if isinstance(kept, dict) else {}
+
+
+def _with_names(locale: Locale) -> LongDate | None:
+    """The locale's long date pattern with its names, or ``None`` if it has a field
+    ``LongDate`` does not write."""
+    from babel.dates import get_date_format, get_era_names, get_month_names
+
+    template = get_date_format("long", locale=locale).format
+    names: dict[str, list[str]] = {}
+    for field in _FIELD.findall(template):
+        char, width = field[0], len(field)
+        if char in "yd" or (char in "ML" and width <= 2):
+            continue
+        if char in "ML" and width <= 5:
+            width_name = {3: "abbreviated", 4: "wide", 5: "narrow"}[width]
+            context = "format" if char == "M" else "stand-alone"
+            months = get_month_names(width_name, context, locale)
+            names[field] = [months[m] for m in range(1, 13)]
+        elif char == "G" and width <= 5:
+            eras = get_era_names({3: "abbreviated", 4: "wide", 5: "narrow"}[max(3, width)], locale)
+            names[field] = [eras[0], eras[1]]
+        else:
+            return None
+    return LongDate(template, names)
 
 
 # Languages written right to left (their primary subtag).

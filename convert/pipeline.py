@@ -184,7 +184,9 @@ def article_apparatus(article: Article, parsed: Parsed, theme: Theme, report: Re
     """The apparatus of one article (numbers, references, index, formulas): its findings
     reported once, whatever the formats."""
     doc = Doc(article.meta.title, article.locator().emitter(report))
-    return Apparatus.build([doc], [parsed.html], Style.of(theme.options, article.meta.lang))
+    return Apparatus.build(
+        [doc], [parsed.html], Style.of(theme.options, article.meta.lang, theme_dirs=theme.dirs)
+    )
 
 
 def profile_theme(

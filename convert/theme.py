@@ -17,6 +17,9 @@ to it and then among the built-ins.
 
 from __future__ import annotations
 
+import contextlib
+import hashlib
+import pickle
 import re
 import tomllib
 from collections.abc import Mapping
@@ -26,9 +29,12 @@ from pathlib import Path
 from typing import Any
 
 import jinja2
+import jinja2.bccache
 from markupsafe import Markup
 
+from . import i18n
 from .errors import ThemeError
+from .files import user_cache
 from .i18n import Messages, messages
 from .model import Target
 
@@ -90,9 +96,11 @@ class Theme:
         """Every font family the theme's stylesheets name (``font-family`` and ``--*-font``),
         and the fallback faces its ``fallback_fonts`` option accepts."""
         families: set[str] = {str(f) for f in self.options.get("fallback_fonts", ())}
-        for target in ("pdf", "epub", "html"):
-            for sheet in self.stylesheets(target):
-                families |= _families(sheet.read_text(encoding="utf-8"))
+        sheets = {
+            sheet: None for target in ("pdf", "epub", "html") for sheet in self.stylesheets(target)
+        }
+        for sheet in sheets:  # each file once (common.css serves every target)
+            families |= _families(sheet.read_text(encoding="utf-8"))
         return frozenset(families)
 
     def file_url(self, relpath: str) -> str:
@@ -144,14 +152,17 @@ _FAMILY_DECL = re.compile(r"(?:font-family|--[\w-]*font[\w-]*)\s*:\s*([^;}]+)", 
 _GENERIC = {"serif", "sans-serif", "monospace", "cursive", "fantasy", "system-ui", "inherit"}
 
 
-def _families(css: str) -> set[str]:
+# Keyed by the stylesheet's text, read again for every document: a batch worker scans
+# each theme file once, and an edited file is a new key (the old one ages out).
+@lru_cache(maxsize=64)
+def _families(css: str) -> frozenset[str]:
     names: set[str] = set()
     for match in _FAMILY_DECL.finditer(css):
         for item in match[1].split(","):
             name = item.strip().strip("'\"").strip()
             if name and name.lower() not in _GENERIC and not name.startswith("var("):
                 names.add(name)
-    return names
+    return frozenset(names)
 
 
 def read_info(folder: Path) -> ThemeInfo:
@@ -193,6 +204,13 @@ def load_theme(spec: str | Path = "base", options: Mapping[str, Any] | None = No
     return _load(str(spec), tuple(sorted((options or {}).items())))
 
 
+def forget() -> None:
+    """Drop the loaded themes (``theme.toml``, options, templates) and their catalogs,
+    for a long-running host whose theme files change (``pressroom watch``)."""
+    _load.cache_clear()
+    i18n.forget()
+
+
 @lru_cache(maxsize=16)
 def _load(spec: str, option_items: tuple[tuple[str, Any], ...]) -> Theme:
     path = Path(spec)
@@ -232,6 +250,50 @@ def _load(spec: str, option_items: tuple[tuple[str, Any], ...]) -> Theme:
     return Theme(chain=tuple(chain), options=merged, env=_environment(tuple(chain)))
 
 
+# The options every theme environment has; the compiled templates depend on them.
+_OPTIONS: dict[str, Any] = {
+    "undefined": jinja2.StrictUndefined,
+    "autoescape": True,
+    "trim_blocks": True,
+    "lstrip_blocks": True,
+    "keep_trailing_newline": True,
+    "extensions": ["jinja2.ext.i18n"],
+}
+
+
+class _TemplateCache(jinja2.FileSystemBytecodeCache):
+    """Jinja's on-disk cache of compiled templates, never in the way: an entry that cannot
+    be read or written is compiled in memory, as without a cache."""
+
+    def load_bytecode(self, bucket: jinja2.bccache.Bucket) -> None:
+        try:
+            super().load_bytecode(bucket)
+        except (OSError, EOFError, ValueError, TypeError, pickle.UnpicklingError):
+            bucket.reset()  # a damaged entry: compiled again, and rewritten
+
+    def dump_bytecode(self, bucket: jinja2.bccache.Bucket) -> None:
+        with contextlib.suppress(OSError):  # a full disk or a read-only cache
+            super().dump_bytecode(bucket)
+
+
+@lru_cache(maxsize=1)
+def _bytecode_cache() -> jinja2.BytecodeCache | None:
+    """Compiled templates kept on disk across processes: compiling an article's templates
+    costs a cold run about 20 ms, loading them a millisecond. Jinja checks each entry
+    against its template's source (an edited template is compiled again) but not against
+    the Jinja version or the environment's options, which the compiled code depends on:
+    both name the folder (``jinja-VERSION-OPTIONS``). ``None`` when no folder can be made
+    (then templates are compiled in memory, as without a cache)."""
+    options = repr(sorted((k, getattr(v, "__name__", v)) for k, v in _OPTIONS.items()))
+    digest = hashlib.sha256(options.encode("utf-8")).hexdigest()[:12]
+    folder = user_cache(f"jinja-{jinja2.__version__}-{digest}")
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except OSError:
+        return None
+    return _TemplateCache(str(folder))
+
+
 def _environment(chain: tuple[ThemeInfo, ...]) -> jinja2.Environment:
     dirs = [str(info.path / "templates") for info in chain]
     prefixed = {
@@ -240,15 +302,7 @@ def _environment(chain: tuple[ThemeInfo, ...]) -> jinja2.Environment:
     loader = jinja2.ChoiceLoader(
         [jinja2.PrefixLoader(prefixed, delimiter="/"), jinja2.FileSystemLoader(dirs)]
     )
-    env = jinja2.Environment(
-        loader=loader,
-        undefined=jinja2.StrictUndefined,
-        autoescape=True,
-        trim_blocks=True,
-        lstrip_blocks=True,
-        keep_trailing_newline=True,
-        extensions=["jinja2.ext.i18n"],
-    )
+    env = jinja2.Environment(loader=loader, bytecode_cache=_bytecode_cache(), **_OPTIONS)
     env.filters["css_string"] = css_string
     return env
 

@@ -23,8 +23,15 @@ files it refers to:
 - For readers of assistive technology: an empty ``<th>`` becomes a ``<td>`` (a header
   that names nothing), ``:::`` asides are notes (``role="note"``, not repeated
   landmarks) labelled by their title, note references and back-links carry a label, the
-  notes section is labelled. Generated words (labels, image placeholders) come from
-  ``text``, the document language's messages (``convert/i18n.py``).
+  notes section is labelled.
+- Generated words come from ``text``, the messages of the document's language (a book
+  chapter's own; ``convert/i18n.py``), each decided once, here: note and back-link
+  labels, placeholders (this stage's own, and the English ones the ``images`` rule wrote
+  into the Markdown, put into the language before this stage adds its own), and the title
+  of an admonition whose title the readers left empty (``::: tip``, ``> [!TIP]``,
+  ``!!! tip``): its kind's title in the document's language, or the kind's own name for a
+  kind no catalog knows. A title the author wrote is never touched. The apparatus writes
+  its labels in the same language (``Apparatus.words_in``).
 """
 
 from __future__ import annotations
@@ -128,8 +135,12 @@ def prepare(
         root = lxml.html.fragment_fromstring(html or "<p></p>", create_parent="div")
     except (ValueError, etree.ParserError) as exc:
         raise RenderError(f"the body cannot be parsed as HTML: {exc}", code="render.html") from None
+    # Before long words get their break points; the normalization rule's placeholders
+    # before this stage's own, which are worded already.
+    _placeholders(root, text)
+    _admonition_titles(root, text)
+    _merge_runs(root)
     used = _images(root, images, emit, text)
-    _placeholders(root, text)  # before long words get their break points
     _checkboxes(root)
     _table_widths(root)
     if apparatus is not None:
@@ -227,6 +238,62 @@ def _empty_headers(root: lxml.html.HtmlElement) -> None:
     for th in list(root.iter("th")):
         if not th.text_content().strip() and not len(th):
             th.tag = "td"
+
+
+def _admonition_kinds(text: Text) -> dict[str, str]:
+    """The title of each kind of admonition the readers and the repairs know, in the
+    document's language: GitHub's alerts, the ``:::`` containers of VuePress, Docusaurus
+    and Pandoc, Python-Markdown's and MkDocs' ``!!!``, the notes of Hexo and Hugo (the
+    ``liquid`` rule). In English each is the kind's name capitalized, as before."""
+    return {
+        "note": text("Note"),
+        "tip": text("Tip"),
+        "hint": text("Hint"),
+        "important": text("Important"),
+        "warning": text("Warning"),
+        "caution": text("Caution"),
+        "danger": text("Danger"),
+        "attention": text("Attention"),
+        "alert": text("Alert"),
+        "notice": text("Notice"),
+        "info": text("Info"),
+        "success": text("Success"),
+        "error": text("Error"),
+        "failure": text("Failure"),
+        "bug": text("Bug"),
+        "question": text("Question"),
+        "example": text("Example"),
+        "quote": text("Quote"),
+        "abstract": text("Abstract"),
+        "summary": text("Summary"),
+        "details": text("Details"),
+    }
+
+
+def _admonition_titles(root: lxml.html.HtmlElement, text: Text) -> None:
+    """An admonition whose title is left to us (an empty ``p.admonition-title``: what the
+    ``shapes`` rule writes for ``::: tip`` and the readers for ``> [!TIP]`` and ``!!! tip``)
+    gets its kind's title in the document's language. It is decided here and not where the
+    container is read: the language may only be known at the end of normalization (it is
+    detected from the final text), and the repaired Markdown ``fix`` writes back should not
+    carry an English word the author never wrote. A title the author wrote is kept as
+    written, an admonition without a title paragraph (``!!! tip ""``) stays without one; a
+    kind not known here is named after itself ("Pros and cons" for ``pros-and-cons``)."""
+    kinds: dict[str, str] | None = None
+    for box in root.iter("aside", "div"):
+        classes = (box.get("class") or "").split()
+        if "admonition" not in classes:
+            continue
+        title = next((p for p in box.iterchildren("p") if "admonition-title" in _classes(p)), None)
+        if title is None or len(title) or (title.text or "").strip():
+            continue
+        kind = next((c for c in classes if c != "admonition"), "note")
+        kinds = kinds if kinds is not None else _admonition_kinds(text)
+        title.text = kinds.get(kind.casefold()) or kind.replace("-", " ").capitalize()
+
+
+def _classes(el: lxml.html.HtmlElement) -> list[str]:
+    return (el.get("class") or "").split()
 
 
 def _asides(root: lxml.html.HtmlElement) -> None:
@@ -338,22 +405,53 @@ def _placeholder(alt: str, text: Text) -> lxml.html.HtmlElement:
     return span
 
 
-_ENGLISH_PLACEHOLDER = re.compile(r"\[Image(?:: (?P<alt>.*)| unavailable)\]", re.S)
+def _media_forms(text: Text) -> dict[str, str]:
+    """The placeholder of each kind of file, ``%(alt)s`` unfilled: the alt text (and the
+    file's name, for a video, audio file or document the ``images`` rule named)."""
+    return {
+        "Image": text("[Image: %(alt)s]"),
+        "Video": text("[Video: %(alt)s]"),
+        "Audio": text("[Audio: %(alt)s]"),
+        "Document": text("[Document: %(alt)s]"),
+    }
+
+
+# The placeholders the ``images`` normalization rule writes, in English.
+_ENGLISH_PLACEHOLDER = re.compile(
+    r"\[(?:(?P<kind>Image|Video|Audio|Document): (?P<alt>.*)|Image unavailable)\]", re.S
+)
+_CUT = "\0"  # stands for the alt text while a form is split around it
 
 
 def _placeholders(root: lxml.html.HtmlElement, text: Text) -> None:
     """The ``images`` normalization rule writes its placeholders into the Markdown in
-    English (``[Image: alt]``); they are put into the document's language here, in the
-    same words as the placeholders above. (Seam: once that rule leaves the wording to the
-    renderer, this goes.)"""
+    English (``[Image: alt]``, ``[Video: alt (clip.mp4)]``): Markdown is what ``fix``
+    writes back and the rule runs before the language is known. They are put into the
+    document's language here, in the words of the placeholders this stage makes itself;
+    an alt text with markup in it (``*emphasis*``) keeps it, only the words around it
+    change. Runs before this stage makes its own placeholders, so none is worded twice."""
     if text is _english:
         return
+    forms = _media_forms(text)
     for span in root.iter("span"):
-        if "image-missing" not in (span.get("class") or "").split() or len(span):
+        if "image-missing" not in (span.get("class") or "").split():
             continue
-        match = _ENGLISH_PLACEHOLDER.fullmatch((span.text or "").strip())
-        if match:
-            span.text = _placeholder(match["alt"] or "", text).text
+        match = _ENGLISH_PLACEHOLDER.fullmatch(span.text_content().strip())
+        if match is None:
+            continue
+        if match["kind"] is None:  # "[Image unavailable]": words only, no markup
+            span.text = text("[Image unavailable]")
+            continue
+        before, _, after = (forms[match["kind"]] % {"alt": _CUT}).partition(_CUT)
+        if not len(span):
+            span.text = before + match["alt"] + after
+            continue
+        english = f"[{match['kind']}: "
+        last = span[-1]
+        lead, tail = (span.text or "").lstrip(), (last.tail or "").rstrip()
+        if lead.startswith(english) and tail.endswith("]"):
+            span.text = before + lead[len(english) :]
+            last.tail = tail[:-1] + after
 
 
 def _images(
@@ -475,6 +573,32 @@ def _break_points(word: str) -> list[int]:
             found.append(point)
             last = point
     return sorted(set(found))
+
+
+# Inline formatting whose two adjacent copies read as one: ``<em>a</em><em>b</em>`` is
+# ``<em>ab</em>`` to a reader and to a screen reader.
+_MERGEABLE = frozenset({"em", "strong", "b", "i", "u", "s", "del", "ins", "mark", "sub", "sup"})
+
+
+def _merge_runs(root: lxml.html.HtmlElement) -> None:
+    """Join adjacent copies of the same formatting element with no attribute and nothing
+    between them. Why: a word written as thousands of one-letter emphases (``*_*_…``)
+    is thousands of inline boxes with no break between them, and WeasyPrint's line
+    breaking is quadratic in those (a minute for 6,667); joined, it is one text that
+    ``_break_long_words`` can break."""
+    for el in list(root.iter(*_MERGEABLE)):
+        if el.getparent() is None or el.attrib:
+            continue  # already merged into its left neighbour
+        while not el.tail and (nxt := el.getnext()) is not None:
+            if nxt.tag != el.tag or nxt.attrib:
+                break
+            if len(el):
+                el[-1].tail = (el[-1].tail or "") + (nxt.text or "")
+            else:
+                el.text = (el.text or "") + (nxt.text or "")
+            el.extend(list(nxt))
+            el.tail = nxt.tail
+            el.getparent().remove(nxt)
 
 
 def _break_long_words(root: lxml.html.HtmlElement) -> None:

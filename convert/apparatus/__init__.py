@@ -18,8 +18,11 @@ Contract:
   write the generated parts; the print index gets its page numbers from a first layout
   (``paged_index``), the lists use ``target-counter`` like the contents.
 
-Generated words come from ``words`` (one table per language). Nothing here reads a clock
-or a file: the same documents give the same apparatus.
+Generated words come from ``words``, which reads them from the message catalogs: what
+stands inside a document (captions, references, page references) in that document's
+language (``Doc.lang``: a book chapter's own, else the book's), what the apparatus adds to
+the whole (the index, the lists) in the publication's (``Style.lang``). Nothing here reads
+a clock, and no file but the catalogs: the same documents give the same apparatus.
 """
 
 from __future__ import annotations
@@ -27,6 +30,7 @@ from __future__ import annotations
 import html
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 from ..diagnostics import Emit, Severity
@@ -46,7 +50,8 @@ INDEX_BODY = "index-body"  # the id of the print index's body, which the second 
 class Style:
     """How the apparatus is set: theme options (``numbering`` ``"chapter"`` or ``"book"``,
     ``number_sections``, ``list_of_figures``, ``list_of_tables``), the index terms of a
-    book, the language of generated words and of the index's order."""
+    book, the language of generated words and of the index's order, and the folders of
+    the theme chain whose ``locale/`` catalogs may override those words (``Theme.dirs``)."""
 
     lang: str = "en"
     numbering: str = "chapter"
@@ -54,9 +59,16 @@ class Style:
     list_of_figures: bool = False
     list_of_tables: bool = False
     terms: tuple[Term, ...] = ()
+    theme_dirs: tuple[Path, ...] = ()
 
     @classmethod
-    def of(cls, options: Mapping[str, Any], lang: str, terms: Sequence[Term] = ()) -> Style:
+    def of(
+        cls,
+        options: Mapping[str, Any],
+        lang: str,
+        terms: Sequence[Term] = (),
+        theme_dirs: Sequence[Path] = (),
+    ) -> Style:
         numbering = str(options.get("numbering", "chapter"))
         return cls(
             lang=lang,
@@ -65,6 +77,7 @@ class Style:
             list_of_figures=bool(options.get("list_of_figures", False)),
             list_of_tables=bool(options.get("list_of_tables", False)),
             terms=tuple(terms),
+            theme_dirs=tuple(theme_dirs),
         )
 
 
@@ -78,6 +91,7 @@ class Doc:
     pdf_prefix: str = ""  # of its ids in the one-document PDF: "c3-"
     file_name: str = "chapter.xhtml"  # its EPUB page
     roman: bool = False  # its pages are numbered in lower roman (front matter)
+    lang: str = ""  # its own language (a book chapter's); "" is the publication's
 
 
 @dataclass(frozen=True, slots=True)
@@ -98,7 +112,12 @@ class Apparatus:
 
     @property
     def words(self) -> Words:
-        return words(self.style.lang)
+        """The publication's words: the index, the lists of figures and tables."""
+        return words(self.style.lang, self.style.theme_dirs)
+
+    def words_in(self, doc: int) -> Words:
+        """The words written inside document ``doc``: in its own language."""
+        return words(self.docs[doc].lang or self.style.lang, self.style.theme_dirs)
 
     @classmethod
     def build(cls, docs: Sequence[Doc], fragments: Sequence[str], style: Style) -> Apparatus:
@@ -179,16 +198,18 @@ class Apparatus:
                     )
             del n
 
-    def label_text(self, target: Numbered) -> str:
+    def label_text(self, target: Numbered, words: Words | None = None) -> str:
         """How a reference names its target: "Figure 3.2", "Section 4.1", or a section's
-        title in quotes when sections are not numbered."""
+        title in quotes when sections are not numbered; in ``words`` (those of the
+        document the reference stands in), else the publication's."""
+        words = words or self.words
         kind, number = target.label.kind, target.number
         if kind in ("fig", "tbl", "eq", "item") and number:
-            return self.words.label(kind, number)
+            return words.label(kind, number)
         if kind == "sec" and self.style.number_sections and number:
-            return self.words.label("sec", number)
+            return words.label("sec", number)
         title = target.label.text if kind == "sec" else target.label.section
-        return self.words.quoted.format(t=title or self.docs[target.doc].title)
+        return words.quote(title or self.docs[target.doc].title)
 
     def href(self, doc: int, target_doc: int, ident: str, target: Target) -> str:
         """Where a link in ``doc`` to ``ident`` of ``target_doc`` leads in ``target``."""
@@ -356,7 +377,7 @@ class Hook:
         kind, number = found.label.kind, found.number
         if not number or kind not in ("fig", "tbl", "eq"):
             return
-        words = self.apparatus.words
+        words = self.apparatus.words_in(self.doc)
         if kind == "eq":
             span = el.makeelement("span", {"class": "equation-number"})
             span.text = f"({number})"
@@ -373,9 +394,8 @@ class Hook:
             return
         name = el.makeelement("span", {"class": "caption-label"})
         name.text = capitalized(words.label(kind, number))
-        rest = words.caption.format(label="\0").split("\0")[1]
         has_text = bool(text_of(holder))
-        name.tail = (rest if has_text else "") + (holder.text or "")
+        name.tail = (words.caption_joiner() if has_text else "") + (holder.text or "")
         holder.text = None
         holder.insert(0, name)
 
@@ -389,7 +409,8 @@ class Hook:
         if found is None:
             el.set("class", "xref-missing")
             return
-        name = app.label_text(found)
+        words = app.words_in(self.doc)
+        name = app.label_text(found, words)
         el.tag = "a"
         el.set("href", app.href(self.doc, found.doc, found.label.ident, self.target))
         for child in list(el):
@@ -397,9 +418,9 @@ class Hook:
         if form == "page" and self.target == "pdf":
             roman = app.docs[found.doc].roman
             el.set("class", "xref xref-page" + (" roman" if roman else ""))
-            before, _, after = app.words.page.partition("{n}")
+            before, after = words.page_around()
             el.text = before
-            el.set("aria-label", app.words.page_of.format(label=name))
+            el.set("aria-label", words.page_of % {"label": name})
             el.tail = after + (el.tail or "")
         else:
             el.set("class", "xref")

@@ -21,7 +21,10 @@ import re
 from typing import Any
 
 from ..model import Target
-from .mathml import MathError, mathml
+
+# .mathml is imported where a formula is typeset or checked: latex2mathml's import (with
+# the urllib, http, ssl and email modules it pulls in) costs a cold run tens of
+# milliseconds, and most documents have no formula.
 
 Element = Any
 
@@ -29,6 +32,8 @@ _SLOT = re.compile(r'<pressroom-math data-slot="(\d+)"\s*(?:/>|></pressroom-math
 
 
 def check(tex: str, display: bool) -> str | None:
+    from .mathml import MathError, mathml
+
     try:
         mathml(tex, display=display)
     except MathError as error:
@@ -54,6 +59,8 @@ class Typesetter:
             "".join(el.itertext()).strip() if display else " ".join("".join(el.itertext()).split())
         )
         tail = el.tail
+        from .mathml import MathError, mathml
+
         try:
             markup = mathml(tex, display=display)
             if self.target == "epub":

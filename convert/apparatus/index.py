@@ -18,7 +18,6 @@ import html
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 
-from .collate import letter_groups, sort_key
 from .marks import Mark, split_entry
 from .words import Words
 
@@ -102,6 +101,9 @@ class Index:
         return entry
 
     def groups(self) -> list[tuple[str, list[Entry]]]:
+        # ICU only when an index is written: its import costs every cold run otherwise.
+        from .collate import letter_groups
+
         entries = list(self.top.values())
         return [
             (letter, [entries[i] for i in members])
@@ -109,6 +111,8 @@ class Index:
         ]
 
     def ordered(self, entries: Mapping[str, Entry]) -> list[Entry]:
+        from .collate import sort_key  # ICU only when an index is written (see groups)
+
         key = sort_key(self.lang)
         return sorted(entries.values(), key=lambda e: key(e.sort))
 
@@ -197,7 +201,11 @@ class Index:
             ):
                 if refs:
                     joined = "; ".join(html.escape(r.replace("!", ", ")) for r in refs)
-                    sep = ". " if found or word == words.see_also else ", "
+                    # "see also" always follows a full stop; "see" only after pages (a
+                    # bare "see" entry reads "term, see other"). Told apart by role, not
+                    # by word: a language may write both alike.
+                    related = name == "index-xref-related"
+                    sep = ". " if found or related else ", "
                     see = f'<em class="index-see">{html.escape(word)}</em>'
                     out.append(f"{sep}{see} <span{kind(name)}>{joined}</span>")
             if entry.children:

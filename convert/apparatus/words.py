@@ -1,27 +1,40 @@
-"""The words the apparatus writes into a document, per language: one table, one place.
+"""The words the apparatus writes into a document, per language, read from the catalogs.
 
-Contract: ``words(lang)`` gives the ``Words`` of a BCP 47 tag (its primary language; English
-when we carry none for it). Every generated word of the apparatus — caption labels,
-reference forms, "see", "see also", "p.", the headings of the index and of the lists of
-figures and tables — is read from here and nowhere else, so a message catalog can take the
-table over whole (each value is a format string with ``{n}``, ``{t}`` or ``{label}``).
+Contract: ``words(lang, theme_dirs)`` gives the ``Words`` of a BCP 47 tag: every generated
+word of the apparatus — caption labels, reference forms, "see", "see also", "p.", how a
+caption's label and text are joined, a title quoted, the headings of the index and of the
+lists of figures and tables — looked up in the message catalogs like every other
+generated string (``convert/i18n.py``: the themes' ``locale/<lang>.po`` over Pressroom's
+``convert/locale/<lang>.po``; a language no catalog has gets the English of the msgids).
+Nothing else in the apparatus holds a word of any language.
+
+Each form is a %-format string with named placeholders (``%(n)s`` a number, ``%(label)s``
+a label, ``%(caption)s`` a caption's text, ``%(title)s`` a title), filled here, so the
+catalogs and ``make messages`` see them as they see the rest ("Figure %(n)s").
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+
+from ..i18n import Messages, messages
+
+_CUT = "\0"  # stands for a filled-in value while a form is split around it
 
 
 @dataclass(frozen=True, slots=True)
 class Words:
-    figure: str  # a figure's number, in a caption and in a reference: "Figure {n}"
+    figure: str  # a figure's number, in a caption and in a reference: "Figure %(n)s"
     table: str
-    equation: str  # in a reference; the equation itself shows "({n})"
+    equation: str  # in a reference; the equation itself shows "(%(n)s)"
     section: str
     item: str  # a list item
-    page: str  # a page reference: "p. {n}"
-    page_of: str  # the spoken name of a page reference: "page of {label}"
-    caption: str  # how a label and a caption's text are joined: "{label}. "
+    page: str  # a page reference: "p. %(n)s" (with a no-break space)
+    page_of: str  # the spoken name of a page reference: "page of %(label)s"
+    caption: str  # a caption, its label first: "%(label)s. %(caption)s"
     quoted: str  # a section referred to by its title when sections are not numbered
     index: str
     see: str
@@ -38,96 +51,59 @@ class Words:
             "sec": self.section,
             "item": self.item,
         }[kind]
-        return form.format(n=number)
+        return form % {"n": number}
+
+    def quote(self, title: str) -> str:
+        """A title in the language's quotation marks: ``“Leading”``, ``„Satz“``."""
+        return self.quoted % {"title": title}
+
+    def page_around(self) -> tuple[str, str]:
+        """What a page reference prints before and after the page number, which the
+        layout fills in (``target-counter``): ``("p.\u00a0", "")``, ``("", "ページ")``."""
+        before, _, after = (self.page % {"n": _CUT}).partition(_CUT)
+        return before, after
+
+    def caption_joiner(self) -> str:
+        """What stands between a caption's label and its text: ``". "``, ``": "``."""
+        joined = self.caption % {"label": _CUT, "caption": _CUT}
+        parts = joined.split(_CUT)
+        # The label first, the text after it: the caption element holds them in that
+        # order. A catalog that put the text first would get only the separator.
+        return parts[1] if len(parts) == 3 else ". "
 
 
-_WORDS: dict[str, Words] = {
-    "en": Words(
-        figure="Figure {n}",
-        table="Table {n}",
-        equation="Equation ({n})",
-        section="Section {n}",
-        item="item {n}",
-        page="p.\u00a0{n}",
-        page_of="page of {label}",
-        caption="{label}. ",
-        quoted="\u201c{t}\u201d",
-        index="Index",
-        see="see",
-        see_also="see also",
-        figures="Figures",
-        tables="Tables",
-    ),
-    "de": Words(
-        figure="Abbildung {n}",
-        table="Tabelle {n}",
-        equation="Gleichung ({n})",
-        section="Abschnitt {n}",
-        item="Punkt {n}",
-        page="S.\u00a0{n}",
-        page_of="Seite von {label}",
-        caption="{label}: ",
-        quoted="\u201e{t}\u201c",
-        index="Register",
-        see="siehe",
-        see_also="siehe auch",
-        figures="Abbildungen",
-        tables="Tabellen",
-    ),
-    "sv": Words(
-        figure="figur {n}",
-        table="tabell {n}",
-        equation="ekvation ({n})",
-        section="avsnitt {n}",
-        item="punkt {n}",
-        page="s.\u00a0{n}",
-        page_of="sidan för {label}",
-        caption="{label}. ",
-        quoted="\u201d{t}\u201d",
-        index="Register",
-        see="se",
-        see_also="se även",
-        figures="Figurer",
-        tables="Tabeller",
-    ),
-    "cs": Words(
-        figure="obrázek {n}",
-        table="tabulka {n}",
-        equation="rovnice ({n})",
-        section="oddíl {n}",
-        item="bod {n}",
-        page="s.\u00a0{n}",
-        page_of="strana: {label}",
-        caption="{label}: ",
-        quoted="\u201e{t}\u201c",
-        index="Rejstřík",
-        see="viz",
-        see_also="viz též",
-        figures="Obrázky",
-        tables="Tabulky",
-    ),
-    "fr": Words(
-        figure="figure {n}",
-        table="tableau {n}",
-        equation="équation ({n})",
-        section="section {n}",
-        item="point {n}",
-        page="p.\u00a0{n}",
-        page_of="page de {label}",
-        caption="{label}. ",
-        quoted="«\u202f{t}\u202f»",
-        index="Index",
-        see="voir",
-        see_also="voir aussi",
-        figures="Figures",
-        tables="Tableaux",
-    ),
-}
+def words(lang: str, theme_dirs: Iterable[Path] = ()) -> Words:
+    """The words of ``lang`` (``"de-AT"`` → German) with the overrides of the themes in
+    ``theme_dirs`` (child first, as ``Theme.dirs``); English when no catalog has one."""
+    return _words(lang, tuple(theme_dirs))
 
 
-def words(lang: str) -> Words:
-    """The words of ``lang`` (``"de-AT"`` → German), English when we have none."""
-    return _WORDS.get(lang.split("-")[0].lower(), _WORDS["en"])
+@lru_cache(maxsize=64)
+def _words(lang: str, theme_dirs: tuple[Path, ...]) -> Words:
+    return of_messages(messages(lang, theme_dirs))
+
+
+def of_messages(text: Messages) -> Words:
+    """The ``Words`` of one language's messages. Each call names its msgid literally:
+    ``make messages`` extracts them from here (``text`` is its keyword)."""
+    return Words(
+        figure=text("Figure %(n)s"),
+        table=text("Table %(n)s"),
+        equation=text("Equation (%(n)s)"),
+        section=text("Section %(n)s"),
+        item=text("item %(n)s"),
+        # A no-break space in the msgid itself: a language without a catalog must not see
+        # "p." at the end of one line and its number on the next.
+        page=text("p.\u00a0%(n)s"),
+        page_of=text("page of %(label)s"),
+        caption=text("%(label)s. %(caption)s"),
+        quoted=text("\u201c%(title)s\u201d"),
+        index=text("Index"),
+        see=text("see"),
+        see_also=text("see also"),
+        figures=text("Figures"),
+        tables=text("Tables"),
+    )
 
 
 def capitalized(text: str) -> str:

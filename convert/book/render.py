@@ -64,9 +64,10 @@ def book_apparatus(
                 pdf_prefix=f"{chapter.anchor}-",
                 file_name=chapter.file_name,
                 roman=chapter.entry.kind == "front",
+                lang=chapter.lang,
             )
         )
-    style = Style.of(theme.options, spec.meta.lang, spec.index_terms)
+    style = Style.of(theme.options, spec.meta.lang, spec.index_terms, theme.dirs)
     return Apparatus.build(docs, [c.parsed.html for c in chapters], style)
 
 

@@ -91,6 +91,7 @@ def _engine(autolinks: bool) -> MarkdownIt:
     md.core.ruler.after("inline", "pressroom_heading_attrs", _heading_attrs_rule)
     md.core.ruler.after("text_join", "pressroom_email_local", _email_local_rule)
     md.core.ruler.after("block", "pressroom_cell_align", _cell_align_rule)
+    md.core.ruler.after("block", "pressroom_alert_titles", _alert_titles_rule)
     # Every destination is a link here: the sanitizer removes the schemes we refuse and the
     # tree stage keeps the text. markdown-it's own check would leave "[click](javascript:…)"
     # as literal Markdown on the page.
@@ -301,6 +302,17 @@ def _strip_attrs(children: list[Token]) -> tuple[str | None, tuple[str, ...]]:
         return None, ()
     last.content = text
     return ident, classes
+
+
+def _alert_titles_rule(state: StateCore) -> None:
+    """An alert's title is always its kind's name in English ("Note"; GitHub has no
+    other): it is left empty, for the tree stage to word in the document's language, as
+    every reader leaves an admonition's title it did not get from the author."""
+    tokens = state.tokens
+    for i, token in enumerate(tokens[:-1]):
+        if token.type == "alert_title_open" and tokens[i + 1].type == "inline":
+            tokens[i + 1].content = ""
+            tokens[i + 1].children = []
 
 
 def _cell_align_rule(state: StateCore) -> None:

@@ -10,20 +10,32 @@ from __future__ import annotations
 
 import html
 from functools import lru_cache
+from typing import TYPE_CHECKING
 
-from pygments import highlight as _highlight
-from pygments.formatters import HtmlFormatter
-from pygments.lexer import Lexer
-from pygments.lexers import get_lexer_by_name
-from pygments.util import ClassNotFound
+if TYPE_CHECKING:
+    from pygments.formatters import HtmlFormatter
+    from pygments.lexer import Lexer
 
-_FORMATTER = HtmlFormatter(nowrap=True)
+# Pygments is imported by the functions that use it: most documents have no code block with
+# a language, and its import (with the formatter's and lexers' modules) costs every cold run
+# otherwise.
+
+
+@lru_cache(maxsize=1)
+def _formatter() -> HtmlFormatter:
+    from pygments.formatters import HtmlFormatter
+
+    return HtmlFormatter(nowrap=True)
 
 
 @lru_cache(maxsize=64)
 def _lexer(language: str) -> Lexer | None:
+    """The Pygments lexer for ``language``, or ``None`` for an unknown or absent one."""
     if not language:
         return None
+    from pygments.lexers import get_lexer_by_name
+    from pygments.util import ClassNotFound
+
     try:
         # stripnl=False: the code is shown exactly as written, blank first lines included.
         return get_lexer_by_name(language.lower(), stripnl=False)
@@ -34,7 +46,12 @@ def _lexer(language: str) -> Lexer | None:
 def code_block(code: str, language: str, title: str = "") -> str:
     """The HTML of one code block (see the module docstring)."""
     lexer = _lexer(language)
-    body = _highlight(code, lexer, _FORMATTER) if lexer else html.escape(code, quote=False)
+    if lexer is None:
+        body = html.escape(code, quote=False)
+    else:
+        from pygments import highlight
+
+        body = highlight(code, lexer, _formatter())
     cls = f' class="language-{html.escape(language)}"' if language else ""
     block = f'<div class="highlight"><pre><code{cls}>{body}</code></pre></div>\n'
     if not title:
@@ -48,4 +65,6 @@ def code_block(code: str, language: str, title: str = "") -> str:
 @lru_cache(maxsize=8)
 def highlight_css(style: str = "friendly") -> str:
     """CSS for highlighted code in the given Pygments style, scoped to ``.highlight``."""
+    from pygments.formatters import HtmlFormatter
+
     return HtmlFormatter(style=style).get_style_defs(".highlight")

@@ -22,6 +22,7 @@ from functools import lru_cache
 
 import markdown as md_lib
 from markdown.extensions import Extension
+from markdown.extensions.admonition import AdmonitionExtension, AdmonitionProcessor
 from markdown.extensions.footnotes import FootnoteExtension, FootnoteInlineProcessor
 from markdown.treeprocessors import Treeprocessor
 
@@ -175,6 +176,34 @@ class _NoteCalls(FootnoteInlineProcessor):
         return sup, m.start(0), m.end(0)
 
 
+class _Admonitions(AdmonitionExtension):
+    def extendMarkdown(self, md: md_lib.Markdown) -> None:
+        md.registerExtension(self)
+        md.parser.blockprocessors.register(_Admonition(md.parser), "admonition", 105)
+
+
+class _Admonition(AdmonitionProcessor):
+    """``!!! tip``: Python-Markdown would title it "Tip", in English whatever the
+    document's language. Its title paragraph is left empty, for the tree stage to word in
+    the document's language, as every reader leaves a title it did not get from the
+    author; ``!!! tip "Title"`` keeps its title and ``!!! tip ""`` stays without one."""
+
+    def get_class_and_title(self, match: re.Match[str]) -> tuple[str, str | None]:
+        klass, title = super().get_class_and_title(match)
+        return klass, (None if match.group(2) is None else title)
+
+    def run(self, parent: etree.Element, blocks: list[str]) -> None:
+        found = self.RE.search(blocks[0]) if blocks else None
+        super().run(parent, blocks)
+        if found is None or found.group(2) is not None or not len(parent):
+            return
+        box = parent[-1]  # the admonition just made (what follows is not parsed yet)
+        if box.tag == "div" and (box.get("class") or "").startswith(self.CLASSNAME + " "):
+            title = etree.Element("p", {"class": self.CLASSNAME_TITLE})
+            title.text = ""
+            box.insert(0, title)
+
+
 class _PressroomExtension(Extension):
     def extendMarkdown(self, md: md_lib.Markdown) -> None:
         processor = _Ids(md)
@@ -195,7 +224,7 @@ def _engine() -> md_lib.Markdown:
             "def_list",
             "abbr",
             "sane_lists",
-            "admonition",
+            _Admonitions(),
             # Markdown inside raw HTML marked markdown="1": the asides the ``shapes`` rule
             # makes of ":::" containers keep their inner Markdown rendered.
             "md_in_html",

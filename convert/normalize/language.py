@@ -1,4 +1,4 @@
-"""The body's language, when the frontmatter names none (the only importer of py3langid).
+"""The body's language, when the frontmatter names none (py3langid's model: ``langmodel``).
 
 Defect: no ``lang``/``language``/``locale`` in the frontmatter, so the article would be
 declared English (``lang="en"`` in the HTML, ``dc:language`` in the EPUB): hyphenation,
@@ -22,16 +22,15 @@ default (English) changes nothing and is not reported.
 
 from __future__ import annotations
 
-import os
 import re
 import unicodedata
 from collections import Counter
 from collections.abc import Iterable
 from dataclasses import replace
 from functools import lru_cache
-from pathlib import Path
 from typing import Any
 
+from . import langmodel
 from .base import Context, Doc, Line, Rule, Severity
 
 MIN_LETTERS = 200
@@ -118,91 +117,27 @@ def _script(char: str) -> str:
 
 
 def _letters(text: str) -> Counter[str]:
-    return Counter(_script(c) for c in text if c.isalpha())
+    """Letters per script, in the order each script first appears."""
+    scripts: Counter[str] = Counter()
+    # Each distinct letter is named once (a Unicode name lookup per letter of a 20,000
+    # character sample cost a few milliseconds); counting them is C's work.
+    for char, count in Counter(filter(str.isalpha, text)).items():
+        scripts[_script(char)] += count
+    return scripts
 
 
 @lru_cache(maxsize=1)
 def _identifier() -> Any:  # py3langid ships no type hints
-    """The language model, ready in milliseconds: py3langid ships it LZMA-compressed, and
-    decompressing it costs half a second per process. The first use writes the arrays,
-    uncompressed, to a cache folder (``model_cache``); later ones map them from there (the
-    pages the classifier touches are read, not 68 MB). Where no cache can be written, the
-    model is read the slow way, as shipped."""
-    from py3langid.langid import MODEL_FILE, LanguageIdentifier
-
-    folder = model_cache()
+    """The language model, ready in milliseconds and without NumPy (``langmodel``): the
+    first use on a machine writes a cache, later ones map it. Where no cache can be written
+    or read, py3langid's own classifier on the model as shipped (half a second)."""
+    folder = langmodel.cache()
     if folder is not None:
         try:
-            return _from_arrays(LanguageIdentifier, folder)
-        except (OSError, ValueError, KeyError):
+            return langmodel.MappedModel(folder)
+        except (OSError, ValueError):
             pass  # a damaged cache: the shipped model still works
-    return LanguageIdentifier.from_model_file(MODEL_FILE, norm_probs=True)
-
-
-_ARRAYS = ("ptc", "pc", "classes", "nextmove", "nextmove_row", "out_feat")
-
-
-def model_cache() -> Path | None:
-    """The folder holding the model's arrays as ``.npy`` files, written on first use
-    (``$XDG_CACHE_HOME/pressroom``, else ``~/.cache/pressroom``), or ``None`` when it
-    cannot be written. Named by py3langid's version: a new model gets a new folder."""
-    import py3langid
-
-    base = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache")
-    folder = base / "pressroom" / f"langid-{getattr(py3langid, '__version__', '0')}"
-    if all((folder / f"{name}.npy").is_file() for name in _ARRAYS):
-        return folder
-    try:
-        _write_arrays(folder)
-    except OSError:
-        return None
-    return folder
-
-
-def _write_arrays(folder: Path) -> None:
-    """Decompress the shipped model into ``folder``, atomically (a temporary folder
-    renamed into place: concurrent first uses, batch workers, do not see half a cache)."""
-    import lzma
-    import shutil
-    import tempfile
-
-    import numpy as np
-    from py3langid.langid import MODEL_DIR, MODEL_FILE
-
-    shipped = Path(MODEL_FILE)
-    shipped = shipped if shipped.is_absolute() else MODEL_DIR / shipped
-    folder.parent.mkdir(parents=True, exist_ok=True)
-    work = Path(tempfile.mkdtemp(prefix=".langid-", dir=folder.parent))
-    try:
-        with tempfile.TemporaryFile() as npz:
-            with lzma.open(shipped) as src:
-                shutil.copyfileobj(src, npz, length=1 << 20)
-            npz.seek(0)
-            with np.load(npz, allow_pickle=False) as data:
-                for name in _ARRAYS:
-                    np.save(work / f"{name}.npy", data[name], allow_pickle=False)
-        try:
-            work.rename(folder)
-        except OSError:
-            if not folder.is_dir():  # another process won the race: use its folder
-                raise
-    finally:
-        shutil.rmtree(work, ignore_errors=True)
-
-
-def _from_arrays(identifier: Any, folder: Path) -> Any:
-    import numpy as np
-
-    arrays = {n: np.load(folder / f"{n}.npy", mmap_mode="r", allow_pickle=False) for n in _ARRAYS}
-    return identifier(
-        arrays["ptc"],
-        np.asarray(arrays["pc"]),
-        arrays["classes"].tolist(),
-        arrays["nextmove"],
-        arrays["out_feat"].tolist(),
-        norm_probs=True,
-        tk_row=arrays["nextmove_row"].tolist(),
-    )
+    return langmodel.shipped()
 
 
 def _model(text: str) -> tuple[str, float]:

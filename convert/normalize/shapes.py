@@ -17,8 +17,10 @@ Defects and fixes:
   ``::: {.note}`` (VuePress, Docusaurus, markdown-it-container, Pandoc fenced divs; also
   what the ``liquid`` rule makes of Hexo/Hugo notes): Python-Markdown prints the ``:::``
   lines as text. They become ``<aside class="admonition tip" markdown="1">`` with a
-  ``p.admonition-title`` (the title given, else the kind) and the inner Markdown still
-  rendered (``md_in_html``, enabled in ``convert/markdown.py``). Nested containers nest.
+  ``p.admonition-title`` and the inner Markdown still rendered (``md_in_html``, enabled in
+  ``convert/markdown.py``). The title is the one written, as written; without one the
+  paragraph is left empty and the tree stage puts the kind's title in, in the document's
+  language (which is only known once normalization ends). Nested containers nest.
   Only at the left margin (not inside lists or quotes, where raw HTML blocks do not
   work) and only with a closing ``:::``; unclosed or stray fences are left as they are
   (``markup.container``, info: nothing is lost).
@@ -203,10 +205,15 @@ def _containers(lines: list[Line], ctx: Context) -> list[Line]:
             assert match is not None
             kind, title = _container_open(match)
             kind = kind.casefold()
-            shown = title or kind.replace("-", " ").capitalize()
+            # No title written: an empty one, for the tree stage to word (see the module).
+            heading = (
+                f'<p class="admonition-title" markdown="span">{title}</p>'
+                if title
+                else '<p class="admonition-title"></p>'
+            )
             out += [
                 Line(f'<aside class="admonition {html.escape(kind)}" markdown="1">', line.origin),
-                Line(f'<p class="admonition-title" markdown="span">{shown}</p>', line.origin),
+                Line(heading, line.origin),
                 Line("", line.origin),
             ]
             ctx.emit(

@@ -1,4 +1,5 @@
-"""PDF writer (the only module that imports WeasyPrint).
+"""PDF writer (the only module that imports WeasyPrint, with ``pdf_css``, its stylesheet
+cache).
 
 Contract: ``write_pdf(document, out=…, base=…, roots=…, report=…)`` lays out the HTML
 ``document`` and writes ``out`` atomically. WeasyPrint reads files only through
@@ -11,6 +12,9 @@ embedded (WeasyPrint subsets them), bookmarks come from the headings, metadata f
 document's ``<title>``, ``<meta>`` and ``lang``. WeasyPrint writes the PDF variant the
 ``Profile`` names; ``pdf_finish.finish_pdf`` completes it (page labels, colour, XMP, the
 structure tree PDF/UA asks for, with ``TagHints`` observed while WeasyPrint tags).
+Linked theme stylesheets are parsed once per process, not once per document
+(``pdf_css``: reused only while their bytes are unchanged), and the layouts of one thread
+share one font configuration (``shared_fonts``; a document that adds font faces gets its own).
 """
 
 from __future__ import annotations
@@ -18,6 +22,7 @@ from __future__ import annotations
 import logging
 import math
 import mimetypes
+import os
 import re
 import threading
 from collections.abc import Callable, Iterator, Sequence
@@ -30,6 +35,7 @@ from urllib.request import url2pathname
 
 import weasyprint
 import weasyprint.pdf.tags
+from weasyprint.text.fonts import FontConfiguration
 from weasyprint.urls import URLFetcherResponse
 
 from ..assets import ImageRefused, check_image
@@ -40,10 +46,15 @@ from ..folios import COVER, PageLabels
 from ..model import PageBreaks
 from ..paths import within
 from ..profiles import Profile
+from . import pdf_css
+from .hyphens import languages
+from .hyphens import preload as preload_hyphenation
 from .pdf_finish import finish_pdf
 from .pdf_tags import TagHints
 
 DATA_URL_LIMIT = 2 * 1024 * 1024
+
+pdf_css.install()
 
 
 class ConfinedFetcher(weasyprint.URLFetcher):
@@ -202,25 +213,106 @@ def warm_up(stylesheets: Sequence[Path] = ()) -> None:
     """Lay out a tiny page once, so fontconfig, Pango and WeasyPrint's caches are loaded
     before worker processes are forked from this one (each would pay for it otherwise)."""
     links = "".join(f'<link rel="stylesheet" href="{p.as_uri()}">' for p in stylesheets)
-    with _captured():
+    # Through the stylesheet cache too: workers forked after this inherit the parsed sheets.
+    # (Not through shared_fonts: a forked worker makes its own font configuration.)
+    with _captured(), pdf_css.shared():
         weasyprint.HTML(
             string=f"<html><head>{links}</head><body><h1>a</h1><p>b <i>c</i> "
             "<b>d</b> <code>e</code></p></body></html>"
         ).render()
 
 
+class _OwnFonts(BaseException):
+    """A document adds font faces: it is laid out again with fonts of its own. (Not an
+    ``Exception``: WeasyPrint must not catch it on the way out.)"""
+
+
+class _SharedFonts(FontConfiguration):
+    """A font configuration shared by the layouts of one thread, never changed by one
+    (see ``shared_fonts``)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.pid = os.getpid()
+        self.layouts = 0
+        self.laying_out = False
+        self.font_faces = False
+
+    def add_font_face(self, rule_descriptors, url_fetcher):  # type: ignore[no-untyped-def]
+        if self.laying_out:
+            raise _OwnFonts
+        # Drawing an SVG image may still bring faces (after the layout): this document
+        # gets them as WeasyPrint would give them, and no later layout uses this
+        # configuration.
+        self.font_faces = True
+        return super().add_font_face(rule_descriptors, url_fetcher)
+
+
+# A shared font configuration serves this many layouts, then a new one is made: fonts
+# installed while a long-lived worker runs are seen, and the caches WeasyPrint keeps in it
+# (one entry per font style met) stay bounded.
+RENEW_FONTS = 500
+_THREAD_FONTS = threading.local()
+
+
+def shared_fonts() -> _SharedFonts:
+    """The font configuration for the next layout in this thread.
+
+    Given none, WeasyPrint makes one per document: fontconfig loads its configuration and
+    Pango makes a new font map that opens and measures every font again, some 15-20 ms of
+    a short article, and those font maps are not all freed (a batch worker grew by a
+    quarter of a megabyte per document). One is shared by the layouts of a thread instead
+    (a Pango font map is not for concurrent use; a forked process makes its own). It is
+    never changed: a document that adds a font face (``@font-face`` in its CSS or in an SVG
+    image) while it is laid out is laid out again with a configuration of its own, exactly
+    as WeasyPrint does by default. What the shared font map caches depends only on the
+    fonts, so a document lays out the same whatever was laid out before it.
+    """
+    fonts = getattr(_THREAD_FONTS, "fonts", None)
+    if (
+        fonts is None
+        or fonts.font_faces
+        or fonts.layouts >= RENEW_FONTS
+        or fonts.pid != os.getpid()
+    ):
+        fonts = _THREAD_FONTS.fonts = _SharedFonts()
+    fonts.layouts += 1
+    return fonts
+
+
 def layout_pdf(
     document: str, *, base: Path, roots: Sequence[Path], source: Path, allow_remote: bool = False
 ) -> Layout:
     """Lay out the HTML ``document``; ``base`` is the folder its relative URLs start from."""
+    fonts = shared_fonts()
+    fonts.laying_out = True
+    try:
+        return _lay_out(document, base, roots, source, allow_remote, fonts)
+    except _OwnFonts:
+        pass
+    finally:
+        fonts.laying_out = False
+    # All over again (the fetcher's refusals, WeasyPrint's messages), with its own fonts.
+    return _lay_out(document, base, roots, source, allow_remote, FontConfiguration())
+
+
+def _lay_out(
+    document: str,
+    base: Path,
+    roots: Sequence[Path],
+    source: Path,
+    allow_remote: bool,
+    fonts: FontConfiguration,
+) -> Layout:
     refused: list[str] = []
     fetcher = ConfinedFetcher(roots, refused=refused, allow_remote=allow_remote)
-    with _captured() as log:
+    preload_hyphenation(languages(document))  # Pyphen parses each language once per machine
+    with _captured() as log, pdf_css.shared():
         try:
             html = weasyprint.HTML(
                 string=document, base_url=base.resolve().as_uri() + "/", url_fetcher=fetcher
             )
-            rendered = html.render()
+            rendered = html.render(font_config=fonts)
         except Exception as exc:  # WeasyPrint raises many types on broken input
             raise RenderError(
                 f"layout failed: {type(exc).__name__}: {exc}", path=source, code="pdf.layout"

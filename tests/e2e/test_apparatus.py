@@ -1,7 +1,8 @@
 """The apparatus through real WeasyPrint, ebooklib and EPUBCheck: the sample book
 ``content/books/apparatus-demo`` (index, references across chapters, numbered figures,
-tables and equations, lists of figures and tables, mathematics), and an article with a
-reference to nothing and a formula that does not parse."""
+tables and equations, lists of figures and tables, mathematics), an article with a
+reference to nothing and a formula that does not parse, and one article in Ukrainian and
+in English: its generated words in its language, in the PDF's text and the EPUB's pages."""
 
 from __future__ import annotations
 
@@ -239,3 +240,97 @@ def test_the_book_is_the_same_twice(tmp_path: Path, demo) -> None:
     assert main(["book", str(DEMO), "-o", str(tmp_path), "-q", "--no-cache"]) == 0
     for name in ("apparatus-demo.pdf", "apparatus-demo.epub"):
         assert (tmp_path / name).read_bytes() == (out / name).read_bytes(), name
+
+
+# An article that makes every kind of generated word: a numbered figure and table, a
+# reference to each and to a section by its title, a page reference, index marks with
+# "see" and "see also", containers without and with a title of their own, and an alert.
+ARTICLE = """---
+title: {title}
+lang: {lang}
+---
+
+## {intro} {{#sec:intro}}
+
+@fig:square, @tbl:units (@page:fig:square), @sec:intro.
+
+![{square}](square.svg){{#fig:square}}
+
+| a | b |
+| --- | --- |
+| 1 | 2 |
+
+Table: {units} {{#tbl:units}}
+
+[{type}]{{.index}} [{body}]{{.index see="{type}"}} [{face}]{{.index also="{type}"}}
+
+::: note
+{text}
+:::
+
+::: tip {own}
+{text}
+:::
+
+> [!WARNING]
+> {text}
+"""
+
+
+def _article(tmp_path: Path, lang: str, **words: str) -> tuple[str, dict[str, str]]:
+    """The PDF's text (white space collapsed) and the EPUB's XHTML pages of ``ARTICLE``."""
+    square = CONTENT / "books" / "apparatus-demo" / "images" / "em-quad.svg"
+    (tmp_path / "square.svg").write_bytes(square.read_bytes())
+    source = tmp_path / f"{lang}.md"
+    source.write_text(ARTICLE.format(lang=lang, **words), encoding="utf-8")
+    args = ["convert", str(source), "-o", str(tmp_path), "--format", "pdf,epub", "-q"]
+    assert main([*args, "--root", str(tmp_path)]) == 0
+    with zipfile.ZipFile(tmp_path / f"{lang}.epub") as z:
+        pages = {Path(n).name: z.read(n).decode() for n in z.namelist() if n.endswith(".xhtml")}
+    return " ".join(_pages(tmp_path / f"{lang}.pdf")), pages
+
+
+def test_an_article_in_ukrainian_gets_ukrainian_generated_words(tmp_path: Path) -> None:
+    """Issue 13: labels, page references, the index and admonition titles follow the
+    document's language, in the PDF and the EPUB alike (the author's own title stays)."""
+    pdf, epub = _article(
+        tmp_path, "uk", title="Стаття", intro="Вступ", square="Квадрат", units="Одиниці",
+        type="шрифт", body="кегль", face="гарнітура", text="Текст.", own="Моя порада",
+    )  # fmt: skip
+    chapter, index = epub["chapter.xhtml"], epub["index.xhtml"]
+    for expected in ("рис. 1, табл. 1 (с. 1), «Вступ».", "Рис. 1. Квадрат", "Табл. 1. Одиниці"):
+        assert expected in pdf, expected
+    assert "Предметний покажчик" in pdf and "див. шрифт" in pdf and "див. також шрифт" in pdf
+    assert "Примітка Текст." in pdf and "Моя порада Текст." in pdf and "Попередження" in pdf
+    assert '<a class="xref" href="#fig.square">рис.\u00a01</a>' in chapter
+    assert '<span class="caption-label">Рис.\u00a01</span>. Квадрат' in chapter
+    assert '<a class="xref" href="#sec.intro">«Вступ»</a>' in chapter
+    for title in ("Примітка", "Моя порада", "Попередження"):
+        assert f">{title}</p>" in chapter, title
+    assert '<h1 class="title" id="apparatus-title">Предметний покажчик</h1>' in index
+    assert '<em class="index-see">див.</em>' in index
+    assert '<em class="index-see">див. також</em>' in index
+    english = ("Figure", "Table", "Index", "see", "Note", "Tip", "Warning", "p.")
+    for word in english:
+        assert not re.search(rf"(?<![\w-]){re.escape(word)}(?!\w)", pdf), word
+
+
+def test_an_article_in_english_keeps_its_words(tmp_path: Path) -> None:
+    """The same article in English reads as it did when the words were a table of the
+    apparatus and the titles were written by the repairs."""
+    pdf, epub = _article(
+        tmp_path, "en", title="Article", intro="Introduction", square="A square",
+        units="Units", type="type", body="body", face="face", text="Text.", own="My tip",
+    )  # fmt: skip
+    chapter, index = epub["chapter.xhtml"], epub["index.xhtml"]
+    assert "Figure 1, Table 1 (p. 1), \u201cIntroduction\u201d." in pdf
+    assert "Figure 1. A square" in pdf and "Table 1. Units" in pdf
+    assert "body, see type" in pdf and "see also type" in pdf
+    assert "Note Text." in pdf and "My tip Text." in pdf and "Warning Text." in pdf
+    assert '<span class="caption-label">Figure 1</span>. A square' in chapter
+    assert '<a class="xref" href="#sec.intro">\u201cIntroduction\u201d</a>' in chapter
+    for title in ("Note", "My tip", "Warning"):
+        assert f">{title}</p>" in chapter, title
+    assert '<h1 class="title" id="apparatus-title">Index</h1>' in index
+    assert '<em class="index-see">see</em>' in index
+    assert '<em class="index-see">see also</em>' in index

@@ -12,6 +12,7 @@ from convert.apparatus.collate import letter_groups
 from convert.apparatus.index import Index
 from convert.apparatus.marks import Mark, Term, read_terms
 from convert.apparatus.mathml import MathError, mathml
+from convert.apparatus.words import words
 from convert.diagnostics import Report
 from convert.errors import ConvertError
 from convert.load import load
@@ -110,6 +111,61 @@ def test_a_reference_across_chapters_links_into_the_other_file() -> None:
     app.hook(0, "pdf").apply(root)
     link = root.find(".//a")
     assert link.get("href") == "#c2-tbl.t" and "xref-page" in link.get("class")
+
+
+def test_words_come_from_the_catalogs_placeholders_filled() -> None:
+    uk = words("uk")
+    assert uk.label("fig", "3.2") == "рис.\u00a03.2" and uk.label("item", "2") == "п.\u00a02"
+    assert uk.quote("Вступ") == "«Вступ»" and uk.page_around() == ("с.\u00a0", "")
+    assert (uk.index, uk.see, uk.see_also) == ("Предметний покажчик", "див.", "див. також")
+    # The five languages the hand table had keep its words.
+    de = words("de-AT")
+    assert de.label("fig", "1") == "Abbildung 1" and de.caption_joiner() == ": "
+    assert de.page_around() == ("S.\u00a0", "")
+    assert words("fr").quote("Titre") == "«\u202fTitre\u202f»"
+    assert words("sv").label("tbl", "2") == "tabell 2" and words("cs").see_also == "viz též"
+    # The number may come first, or the word after it.
+    assert words("hu").label("fig", "3") == "3. ábra"
+    assert words("ja").page_around() == ("", "ページ")
+    # A language without a catalog gets the English of the msgids, no-break space included.
+    en = words("xx")
+    assert en.label("eq", "1") == "Equation (1)" and en.caption_joiner() == ". "
+    assert en.page_around() == ("p.\u00a0", "")
+    assert en.quote("Leading") == "\u201cLeading\u201d"
+
+
+def test_a_theme_catalog_overrides_the_apparatus_words(tmp_path: Path) -> None:
+    (tmp_path / "locale").mkdir()
+    (tmp_path / "locale" / "en.po").write_text(
+        'msgid "Figure %(n)s"\nmsgstr "Fig. %(n)s"\n', encoding="utf-8"
+    )
+    assert words("en", (tmp_path,)).label("fig", "4") == "Fig. 4"
+    assert words("en").label("fig", "4") == "Figure 4"
+
+
+def test_a_chapter_in_its_own_language_gets_its_own_words() -> None:
+    """A German chapter of an English book: its captions and references in German, the
+    index (the book's) in English."""
+    import lxml.html
+
+    def emit(*_args: object) -> None:
+        pass
+
+    chapter = '<p>See @fig:a.</p><p><img src="a.svg" alt="A" id="fig.a" data-label="fig:a"></p>'
+    docs = [Doc("One", emit, prefix="1"), Doc("Zwei", emit, prefix="2", lang="de")]
+    app = Apparatus.build(docs, ["<p>See @fig:a.</p>", chapter], Style.of({}, "en"))
+    for n, expected in ((0, "Figure 2.1"), (1, "Abbildung 2.1")):
+        root = lxml.html.fragment_fromstring("<p>See @fig:a.</p>", create_parent="div")
+        app.hook(n, "epub").apply(root)
+        assert root.find(".//a").text == expected
+    root = lxml.html.fragment_fromstring(
+        '<figure id="fig.a" data-label="fig:a"><img src="a.svg"><figcaption>Bild</figcaption>'
+        "</figure>",
+        create_parent="div",
+    )
+    app.hook(1, "epub").apply(root)
+    assert root.find(".//figcaption").text_content() == "Abbildung 2.1: Bild"
+    assert app.words.index == "Index"
 
 
 def _order(lang: str, words: list[str]) -> list[tuple[str, list[str]]]:

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import os
 import re
+import subprocess
+import sys
 import time
 from pathlib import Path
 
@@ -12,7 +15,7 @@ from convert.diagnostics import Report, Severity
 from convert.i18n import direction
 from convert.load import load
 from convert.model import Article, Meta
-from convert.normalize import language, normalize
+from convert.normalize import langmodel, language, normalize
 from convert.normalize.base import doc_from_text
 
 CASES = Path(__file__).resolve().parents[1] / "rules" / "cases"
@@ -161,35 +164,62 @@ SAMPLES = [
 
 
 def test_cached_model_reads_like_the_shipped_one(tmp_path, monkeypatch) -> None:
-    from py3langid.langid import MODEL_FILE, LanguageIdentifier
-
     monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path))
     language._identifier.cache_clear()
     try:
-        folder = language.model_cache()
+        folder = langmodel.cache()
         assert folder is not None and folder.is_relative_to(tmp_path)
-        assert sorted(p.stem for p in folder.glob("*.npy")) == sorted(language._ARRAYS)
-        cached = language._from_arrays(LanguageIdentifier, folder)
-        shipped = LanguageIdentifier.from_model_file(MODEL_FILE, norm_probs=True)
-        for text in SAMPLES:
-            assert cached.classify(text) == pytest.approx(shipped.classify(text))
+        assert sorted(p.stem for p in folder.glob("*.npy")) == sorted(langmodel.FILES)
+        mapped = langmodel.MappedModel(folder)
+        shipped = langmodel.shipped()
+        # Every prose sample we have, whole and in pieces: short texts are the close calls.
+        texts = [*SAMPLES, UK, RU, EN, "", "1234", "ALL CAPS TEXT ABOUT PRINTING", "x\udc80y"]
+        for case in sorted(CASES.glob("*.case")):
+            body = case.read_text(encoding="utf-8")
+            texts += [body[:20_000], body[:300], body[-120:]]
+        for text in texts:
+            expected = shipped.classify(text)
+            lang, confidence = mapped.classify(text)
+            assert lang == expected[0], text
+            assert confidence == pytest.approx(expected[1], abs=1e-5), text
+        assert isinstance(language._identifier(), langmodel.MappedModel)
         assert language._identifier().classify(SAMPLES[0])[0] == "de"
     finally:
         language._identifier.cache_clear()
+
+
+def test_the_cached_model_needs_no_numpy(tmp_path: Path) -> None:
+    # NumPy's import costs more than the rest of an EPUB's cold start: only the first use
+    # on a machine (writing the cache) may import it.
+    code = (
+        "import sys\n"
+        "from convert.normalize import language\n"
+        f"print(language._model({EN * 2!r})[0], 'numpy' in sys.modules)\n"
+    )
+    env = {**os.environ, "XDG_CACHE_HOME": str(tmp_path)}
+    runs = [
+        subprocess.run(
+            [sys.executable, "-c", code], capture_output=True, text=True, env=env, timeout=120
+        )
+        for _ in range(2)
+    ]
+    assert [run.stdout.split() for run in runs] == [["en", "True"], ["en", "False"]], runs
 
 
 def test_a_damaged_or_unwritable_cache_falls_back_to_the_shipped_model(tmp_path, monkeypatch):
     monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path))
     language._identifier.cache_clear()
     try:
-        folder = language.model_cache()
+        folder = langmodel.cache()
         assert folder is not None
-        (folder / "ptc.npy").write_bytes(b"not an array")
-        language._identifier.cache_clear()
-        assert language._identifier().classify(SAMPLES[1])[0] == "fr"
+        for damage in (b"not an array", (folder / "weights.npy").read_bytes()[:5000]):
+            (folder / "weights.npy").write_bytes(damage)
+            language._identifier.cache_clear()
+            assert not isinstance(language._identifier(), langmodel.MappedModel)
+            assert language._identifier().classify(SAMPLES[1])[0] == "fr"
         blocked = tmp_path / "file"
         blocked.write_text("x")
         monkeypatch.setenv("XDG_CACHE_HOME", str(blocked))  # a file: no folder in it
-        assert language.model_cache() is None
+        assert langmodel.cache() is None
     finally:
         language._identifier.cache_clear()

@@ -17,7 +17,8 @@ PACKAGE = Path(__file__).resolve().parents[2] / "convert"
 STAGES: list[set[str]] = [
     # Data and facts every stage may use.
     {"convert", "errors", "diagnostics", "paths", "slugs", "folios", "colour", "profiles"},
-    {"model", "files", "sanitize", "i18n"},
+    {"files"},  # writing files and the user cache (the start-up caches of i18n, theme)
+    {"model", "sanitize", "i18n"},
     {"assets", "markdown", "theme", "remote"},
     # The stages, in the order a document goes through them.
     {"load", "accessibility"},
@@ -34,8 +35,10 @@ STAGES: list[set[str]] = [
     {"pipeline"},
     {"book", "jobs"},
     {"executors"},
-    {"batch"},
+    {"batch", "preview"},
+    {"watch"},
     {"cli"},
+    {"startup"},  # what a cold start keeps between runs
     {"__main__"},
 ]
 

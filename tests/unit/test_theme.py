@@ -13,6 +13,7 @@ from types import SimpleNamespace
 
 import pytest
 
+from convert import theme as theme_module
 from convert.errors import ThemeError
 from convert.model import Meta
 from convert.theme import available, css_string, load_theme, read_info
@@ -114,6 +115,20 @@ def test_child_stylesheet_found_nearest_first(tmp_path: Path) -> None:
     assert info.value.code == "theme.file-missing"
 
 
+def test_font_families_see_an_edited_stylesheet(tmp_path: Path) -> None:
+    """The families are remembered per stylesheet text: an edit between two documents of
+    one process is seen by the second."""
+    child = _theme(tmp_path, "kid", '[theme]\ninherit = "base"\n')
+    (child / "css").mkdir()
+    sheet = child / "css" / "print.css"
+    sheet.write_text('h1 { font-family: "Before Face", serif }', encoding="utf-8")
+    theme = load_theme(child)
+    assert "Before Face" in theme.font_families()
+    sheet.write_text('h1 { font-family: "After Face", serif }', encoding="utf-8")
+    families = theme.font_families()
+    assert "After Face" in families and "Before Face" not in families
+
+
 def test_missing_parent_lists_found_themes(tmp_path: Path) -> None:
     _theme(tmp_path, "sibling", '[theme]\ninherit = "base"\n')
     orphan = _theme(tmp_path, "orphan", '[theme]\ninherit = "nonexistent"\n')
@@ -189,6 +204,35 @@ def test_template_syntax_error(tmp_path: Path) -> None:
     with pytest.raises(ThemeError) as info:
         load_theme(folder).render("bad.j2")
     assert info.value.code == "theme.template-error"
+
+
+def test_compiled_templates_are_kept_on_disk_and_never_stale(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
+    theme_module._bytecode_cache.cache_clear()
+    try:
+        folder = _theme(tmp_path, "cached", "[theme]\n", {"page.j2": "One {{ x }}"})
+        assert load_theme(folder).render("page.j2", x=1) == "One 1"
+        [entry] = (tmp_path / "cache" / "pressroom").glob("jinja-*/*.cache")
+
+        def fresh() -> str:  # a new process: no theme, no template in memory
+            theme_module._load.cache_clear()
+            return load_theme(folder).render("page.j2", x=2)
+
+        assert fresh() == "One 2"  # from the disk
+        (folder / "templates" / "page.j2").write_text("Two {{ x }}", encoding="utf-8")
+        assert fresh() == "Two 2"  # an edited template is compiled again
+        entry.write_bytes(entry.read_bytes()[:40])  # a damaged entry
+        assert fresh() == "Two 2"
+        blocked = tmp_path / "file"
+        blocked.write_text("x")
+        monkeypatch.setenv("XDG_CACHE_HOME", str(blocked))  # no folder can be made in it
+        theme_module._bytecode_cache.cache_clear()
+        assert fresh() == "Two 2"
+    finally:
+        theme_module._bytecode_cache.cache_clear()
+        theme_module._load.cache_clear()
 
 
 def test_read_info_and_available(tmp_path: Path) -> None:

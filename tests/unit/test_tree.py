@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import xml.etree.ElementTree as ET
+from dataclasses import replace
 from pathlib import Path
 
 from convert.diagnostics import Severity
+from convert.i18n import Messages, messages
 from convert.model import Article, Meta, Target
 from convert.parse import parse
 from convert.tree import Image, Prepared, prepare
@@ -230,3 +232,89 @@ def test_task_boxes_become_characters_and_other_inputs_go() -> None:
         assert '<span class="task">\u2610</span> todo' in prepared.html
         assert '<span class="task task-done">\u2611</span> done' in prepared.html
         assert "A  field" in prepared.html
+
+
+# --- generated words in the document's language -------------------------------------------
+
+
+def _in(lang: str, markdown: str, target: Target = "pdf", dialect: str = "commonmark") -> str:
+    article = Article(source=Path("d.md"), meta=Meta(title="T"), markdown=markdown)
+    html = parse(replace(article, dialect=dialect)).html
+    return prepare(
+        html, target=target, images={}.get, emit=lambda *a: None, text=messages(lang)
+    ).html
+
+
+def test_admonition_titles_in_the_documents_language() -> None:
+    """Every reader leaves a title the author did not write empty; this stage words it."""
+    containers = (
+        '<aside class="admonition warning" markdown="1">\n<p class="admonition-title"></p>\n\n'
+        "Text.\n\n</aside>\n\n> [!TIP]\n> Alert.\n"
+    )
+    assert _in("uk", containers).count('class="admonition-title"') == 2
+    assert '<p class="admonition-title">Попередження</p>' in _in("uk", containers)
+    assert '<p class="admonition-title">Порада</p>' in _in("uk", containers)
+    assert '<p class="admonition-title">Warning</p>' in _in("en", containers)
+    mkdocs = '!!! danger\n    Body.\n\n!!! note ""\n    No title.\n\n!!! tip "Mine"\n    Own.\n'
+    html = _in("de", mkdocs, dialect="python-markdown")
+    assert '<p class="admonition-title">Gefahr</p>' in html
+    assert html.count("admonition-title") == 2  # ``!!! note ""`` stays without one
+    assert '<p class="admonition-title">Mine</p>' in html  # the author's, as written
+    # A kind no catalog knows is named after itself, as before.
+    odd = '<aside class="admonition pros-and-cons"><p class="admonition-title"></p></aside>'
+    assert '<p class="admonition-title">Pros and cons</p>' in _in("fr", odd)
+
+
+def test_admonition_title_names_the_epub_note() -> None:
+    xhtml = _in("ja", "> [!IMPORTANT]\n> Text.\n", target="epub")
+    assert 'role="note" aria-labelledby="aside-1-title"' in xhtml
+    assert '<p class="admonition-title" id="aside-1-title">重要</p>' in xhtml
+
+
+def test_normalized_placeholders_put_into_the_language_once() -> None:
+    """The ``images`` rule's English placeholders, videos and markup in the alt text
+    included; this stage's own placeholders are not worded a second time."""
+    html = (
+        '<p><span class="image-missing">[Image: Map]</span> '
+        '<span class="image-missing">[Video: Clip (a.mp4)]</span> '
+        '<span class="image-missing">[Image: <em>Old</em> map]</span> '
+        '<span class="image-missing">[Image unavailable]</span> <img src="gone.png"></p>'
+    )
+    out = prepare(html, target="pdf", images={}.get, emit=lambda *a: None, text=messages("de"))
+    assert out.html == (
+        '<p><span class="image-missing">[Bild: Map]</span> '
+        '<span class="image-missing">[Video: Clip (a.mp4)]</span> '
+        '<span class="image-missing">[Bild: <em>Old</em> map]</span> '
+        '<span class="image-missing">[Bild nicht verfügbar]</span> '
+        '<span class="image-missing">[Bild nicht verfügbar]</span></p>'
+    )
+    uk = prepare(html, target="pdf", images={}.get, emit=lambda *a: None, text=messages("uk"))
+    assert "[Відео: Clip (a.mp4)]" in uk.html and "[Зображення: Map]" in uk.html
+
+
+def test_a_placeholder_this_stage_makes_is_worded_once() -> None:
+    """A theme that words the English placeholder otherwise (``locale/en.po``): the
+    image this stage finds missing gets the theme's words once, not twice over."""
+    text = Messages("en", {"[Image: %(alt)s]": "[Image: %(alt)s (missing)]"})
+    html = '<p><img src="gone.png" alt="Map"> <span class="image-missing">[Image: Old]</span></p>'
+    out = prepare(html, target="pdf", images={}.get, emit=lambda *a: None, text=text)
+    assert out.html == (
+        '<p><span class="image-missing">[Image: Map (missing)]</span> '
+        '<span class="image-missing">[Image: Old (missing)]</span></p>'
+    )
+
+
+# --- runs of one formatting element ---------------------------------------------------------
+
+
+def test_adjacent_emphases_are_one_and_a_long_run_gets_break_points() -> None:
+    prepared, _ = _prepare(
+        "<p><em>a</em><em>b</em> <em>c</em><em>d<b>e</b></em><em>f</em>"
+        '<em id="k">g</em><em>h</em></p>',
+        "pdf",
+    )
+    assert prepared.html == ('<p><em>ab</em> <em>cd<b>e</b>f</em><em id="k">g</em><em>h</em></p>')
+    # "*_" x 5,000 reads as 6,667 one-letter emphases; joined, the word can break.
+    html = _html("*_" * 5_000 + "x" + "_*" * 5_000 + "\n")
+    prepared, _ = _prepare(html, "pdf")
+    assert prepared.html.count("<em>") < 10 and "<wbr>" in prepared.html
