@@ -383,15 +383,17 @@ def lay_out_parallel(
             else ("<!-- the index -->" if has_index else ""),
         )
 
-    def job_of(n: int, page: int) -> tuple[str, str, int, int, dict]:
-        """(cache key, html, lead, start, seeds) to lay out segment ``n`` from ``page``."""
+    def job_of(n: int, page: int, lead: int | None = None) -> tuple[str, str, int, int, dict]:
+        """(cache key, html, lead, start, seeds) to lay out segment ``n`` from ``page``
+        (with ``lead`` empty pages first if given, else as many as put it on its side)."""
         segment = segments[n]
         if segment.kind == "front":
             lead, start = 0, 1 - front_pages
         else:
             # Doc page lead + 1 must fall on the side of ``page``: 1 lead page when that
             # is the side after the first page's, else 2.
-            lead = 1 if side_of(page) != first_side else 2
+            if lead is None:
+                lead = 1 if side_of(page) != first_side else 2
             start = page - front_pages
         seeds = {name: counters.get(name, {"page": [0]}) for name in sorted(segment.refs)}
         html = html_of(n, lead, start)
@@ -409,11 +411,22 @@ def lay_out_parallel(
             return False
         return all(_same(seeds.get(name), used) for name, used in part.seeded.items())
 
-    def lay(batch: list[tuple[int, int]]) -> None:
+    # The lead each segment had when the last build settled: a part laid out on the other
+    # side and kept there (the same page area) is found in the cache under that lead.
+    leads: dict[tuple[str, ...], int] = memory.get("leads", {})
+
+    def lay(batch: list[tuple[int, int]], *, remembered: bool = False) -> None:
         todo = []
         for n, page in batch:
             key, html, lead, start, seeds = job_of(n, page)
             hit = cache.get(key)
+            kept = leads.get(segments[n].names) if remembered else None
+            if not fits(hit, start, seeds) and kept not in (None, lead):
+                # Unchanged since the last build, which kept it on the other side.
+                key2, html2, lead2, start2, seeds2 = job_of(n, page, kept)
+                hit2 = cache.get(key2)
+                if fits(hit2, start2, seeds2):
+                    key, html, lead, start, seeds, hit = key2, html2, lead2, start2, seeds2, hit2
             if fits(hit, start, seeds):
                 laid[n] = Laid(hit["part"], lead, side_of(page), start, seeds)
             else:
@@ -439,7 +452,7 @@ def lay_out_parallel(
             guess = page + max(
                 1, round(sum(len(str(contexts[i]["body"])) for i in segment.chapters) / 3000)
             )
-        lay(batch)
+        lay(batch, remembered=True)
         rounds = 1
         while True:
             placed = _place(segments, laid, side_of)
@@ -520,6 +533,7 @@ def lay_out_parallel(
             "starts": {segments[n].names: placed.starts[n] for n in range(len(segments))},
             "front": placed.front,
             "chapters": now,
+            "leads": {segments[n].names: laid[n].lead for n in range(len(segments))},
         },
     )
     inspection = pdf_writer.Inspection(

@@ -161,11 +161,6 @@ def test_comparisons_can_fail(field_guide, tmp_path: Path) -> None:
     assert (tmp_path / "out" / "field-guide.pdf").read_bytes() != field_guide[2].read_bytes()
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="open: a second build of the unedited sample still lays out two chapters "
-    "(04-binding.md, appendix.md: parts whose printed numbers were seeded) again",
-)
 def test_an_edited_chapter_is_laid_out_alone(tmp_path: Path, monkeypatch) -> None:
     # One chapter a segment (the sample's chapters are short: it would make one segment).
     monkeypatch.setattr(parallel, "SEGMENT_CHARS", 1)
