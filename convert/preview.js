@@ -456,8 +456,10 @@
       ? [node, ...node.querySelectorAll("*")] : [])));
     const copy = document.createElement("div");
     copy.append(...originals.map((node) => node.cloneNode(true)));
+    // After the load event every image is in (complete): waiting for a decode would hand
+    // the page back to the browser, which may show or print it half cut.
     await Promise.all(Array.from(copy.querySelectorAll("img"))
-      .map((img) => (img.decode ? img.decode().catch(() => {}) : null)));
+      .map((img) => (img.complete || !img.decode ? null : img.decode().catch(() => {}))));
     const notes = takeNotes(copy);
 
     const probe = document.createElement("div");
@@ -494,7 +496,7 @@
   async function start() {
     try {
       if (!document.body.classList.contains("pressroom-empty")) {
-        if (document.fonts) await document.fonts.ready;
+        if (document.fonts && document.fonts.status !== "loaded") await document.fonts.ready;
         await paginate();
       }
     } catch (error) {

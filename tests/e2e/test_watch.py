@@ -326,8 +326,9 @@ def test_it_listens_on_loopback_only(book_watch) -> None:
 def test_chromium_loads_the_preview_as_pages(book_watch, tmp_path: Path) -> None:
     watching, _ = book_watch
     url = f"http://127.0.0.1:{watching.port}/"
-    # --timeout stops loading after that long, then dumps: pagination runs at the load
-    # event, and the event stream would otherwise keep the page loading.
+    # Chromium dumps the DOM once the load event has run: pagination runs within it, with
+    # nothing left to wait for then (a test that failed one time in two when it waited
+    # for image decodes). --timeout only bounds a page that never loads.
     base = [CHROMIUM, "--headless", "--no-sandbox", "--disable-gpu", "--hide-scrollbars"]
     base += ["--timeout=10000", "--enable-logging=stderr", "--v=0"]
     run = subprocess.run([*base, "--dump-dom", url], capture_output=True, text=True, timeout=120)
