@@ -37,15 +37,19 @@ ones whose printed numbers or side moved. ``Settled.laid_out`` names them.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import html as html_lib
 import json
 import multiprocessing
 import os
 import re
+import signal
 import tempfile
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from multiprocessing.connection import Connection, wait
+from multiprocessing.process import BaseProcess
 from pathlib import Path
 from typing import Any
 
@@ -277,27 +281,105 @@ def _task(job: tuple[str, int, dict]) -> Part:
     )
 
 
+def _worker_signals() -> None:
+    """A worker leaves Ctrl-C to the build that forked it (which stops the workers) and
+    dies quietly when stopped: a host such as ``pressroom watch`` turns SIGTERM into
+    KeyboardInterrupt, which a forked worker would inherit and print as a traceback."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
+
+
+def _serve(conn: Connection) -> None:
+    """A worker: lay out each job it is sent, send back ``(True, part)`` or
+    ``(False, error)``, until told to stop (``None``) or its pipe closes."""
+    _worker_signals()
+    while True:
+        try:
+            job = conn.recv()
+        except EOFError:
+            return
+        if job is None:
+            return
+        try:
+            reply: tuple[bool, object] = (True, _task(job))
+        except Exception as exc:  # the build reports it, as it would its own
+            reply = (False, exc)
+        try:
+            conn.send(reply)
+        except Exception:  # an error that cannot be pickled: its words at least
+            conn.send((False, RuntimeError(f"{type(reply[1]).__name__}: {reply[1]}")))
+
+
 class _Runner:
-    """Lays out a batch of jobs: in this process (one job), or in ``jobs`` forked worker
-    processes (their results come back in order)."""
+    """Lays out a batch of jobs: in this process (one job), or in ``jobs`` worker
+    processes forked from this one, each sent one job at a time over its own pipe.
+
+    Not ``multiprocessing.Pool``: stopped in the middle of a batch (Ctrl-C in
+    ``pressroom watch``, a failed part), a Pool's shutdown can wait forever on a queue lock
+    a killed worker held; a worker with a pipe of its own is simply killed. A worker that
+    dies (a crash, the kernel's OOM killer) makes the book fall back to one layout."""
 
     def __init__(self, jobs: int) -> None:
         self.jobs = max(1, jobs)
-        self.pool = None
+        self.workers: list[tuple[BaseProcess, Connection]] = []
+
+    def _start(self) -> None:
+        context = multiprocessing.get_context("fork")
+        for _ in range(min(self.jobs, os.cpu_count() or 1)):
+            mine, theirs = context.Pipe()
+            process = context.Process(target=_serve, args=(theirs,), daemon=True)
+            process.start()
+            theirs.close()
+            self.workers.append((process, mine))
 
     def run(self, batch: list[tuple[str, int, dict]]) -> list[Part]:
         if self.jobs == 1 or len(batch) == 1:
             return [_task(job) for job in batch]
-        if self.pool is None:
-            context = multiprocessing.get_context("fork")
-            self.pool = context.Pool(min(self.jobs, os.cpu_count() or 1) or 1)
-        return list(self.pool.imap(_task, batch, chunksize=1))
+        if not self.workers:
+            self._start()
+        results: list[Part | None] = [None] * len(batch)
+        pending = list(enumerate(batch))[::-1]
+        idle = [conn for _process, conn in self.workers]
+        busy: dict[Connection, int] = {}
+        while pending or busy:
+            while pending and idle:
+                conn = idle.pop()
+                n, job = pending.pop()
+                conn.send(job)
+                busy[conn] = n
+            for conn in wait(list(busy)):
+                try:
+                    ok, value = conn.recv()
+                except (EOFError, OSError):
+                    raise Unsupported("a layout worker stopped") from None
+                n = busy.pop(conn)
+                idle.append(conn)
+                if not ok:
+                    raise value
+                results[n] = value
+        return [part for part in results if part is not None]
 
     def close(self) -> None:
-        if self.pool is not None:
-            self.pool.close()
-            self.pool.join()
-            self.pool = None
+        """Let the workers go (they exit when told); kill one that does not."""
+        for _process, conn in self.workers:
+            with contextlib.suppress(OSError):
+                conn.send(None)
+        for process, conn in self.workers:
+            process.join(timeout=5)
+            if process.is_alive():
+                process.kill()
+                process.join()
+            conn.close()
+        self.workers = []
+
+    def terminate(self) -> None:
+        """Stop the workers where they are (the build failed, or Ctrl-C)."""
+        for process, _conn in self.workers:
+            process.kill()
+        for process, conn in self.workers:
+            process.join()
+            conn.close()
+        self.workers = []
 
 
 # --- the settling ---------------------------------------------------------------------------
@@ -482,6 +564,9 @@ def lay_out_parallel(
             rounds += 1
         placed = _place(segments, laid, side_of)
         anchors, labels = placed.anchors, placed.labels
+    except BaseException:
+        runner.terminate()
+        raise
     finally:
         runner.close()
     margins_html = render(

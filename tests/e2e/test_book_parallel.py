@@ -198,3 +198,27 @@ def test_folio_scheme_is_the_books(field_guide) -> None:
     labels = _labels(reader)
     main = labels.index("1") + 1
     assert labels == PageLabels.book(len(labels), front=1, main=main).labels()
+
+
+def test_a_worker_that_dies_leaves_the_book_to_one_layout(tmp_path: Path, monkeypatch) -> None:
+    """A crashed worker (killed by the kernel, a segfault) is not waited for: the book is
+    laid out as one document instead, and says so."""
+    import os
+
+    monkeypatch.setattr(parallel, "SEGMENT_CHARS", 1)
+    laid = parallel._task
+
+    def dies(job):  # type: ignore[no-untyped-def]
+        if os.getpid() != parent:
+            os._exit(9)
+        return laid(job)
+
+    parent = os.getpid()
+    monkeypatch.setattr(parallel, "_task", dies)
+    result, report = _build(FIELD_GUIDE, tmp_path / "crashed", 2)
+    assert result.jobs == 0
+    assert "book.single-layout" in report.codes()
+    _build(FIELD_GUIDE, tmp_path / "one", 0)
+    assert _texts(tmp_path / "crashed" / "field-guide.pdf") == _texts(
+        tmp_path / "one" / "field-guide.pdf"
+    )
