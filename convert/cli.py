@@ -111,6 +111,14 @@ def build_parser() -> argparse.ArgumentParser:
     book.add_argument("-o", "--outdir", type=Path, default=Path("build"))
     _output_arguments(book, theme=False)
     book.add_argument("--no-cache", action="store_true", help="ignore OUTDIR/.cache")
+    book.add_argument(
+        "--jobs",
+        type=int,
+        default=None,
+        metavar="N",
+        help="lay the chapters out in N worker processes (default: the cores; "
+        "0: the book as one document, in one layout)",
+    )
     _page_list_argument(book)
     book.add_argument(
         "--depfile",
@@ -605,6 +613,23 @@ def _worker(args: argparse.Namespace) -> int:
     )
 
 
+def laid_out_line(result: object) -> str:
+    """What a parallel layout did: the chapters laid out (the others came from the
+    cache) and the pages that moved since the last build."""
+    laid = [n for n in result.laid_out if n != "running heads and folios"]  # type: ignore[attr-defined]
+    shown = ", ".join(laid[:8]) + (f" and {len(laid) - 8} more" if len(laid) > 8 else "")
+    text = f"laid out ({result.jobs} job{'s' if result.jobs > 1 else ''}): "
+    text += shown or "nothing (every part from the cache)"
+    if "running heads and folios" in result.laid_out:
+        text += "; running heads and folios"
+    if result.moved:
+        name, was, now = result.moved[0]
+        text += f"; pages moved: {len(result.moved)} chapter(s) from {name} (p. {was} → p. {now})"
+    else:
+        text += "; no pages moved"
+    return text
+
+
 def _book(args: argparse.Namespace) -> int:
     from .book import BookResult, build_book, dependencies
 
@@ -614,7 +639,12 @@ def _book(args: argparse.Namespace) -> int:
 
     def work(manifest: Path, report: Report) -> Mapping[str, Path]:
         result = build_book(
-            manifest, args.outdir, settings, report=report, use_cache=not args.no_cache
+            manifest,
+            args.outdir,
+            settings,
+            report=report,
+            use_cache=not args.no_cache,
+            jobs=args.jobs,
         )
         built.append(result)
         return result.outputs
@@ -634,6 +664,8 @@ def _book(args: argparse.Namespace) -> int:
         deps = " ".join(str(p) for p in dependencies(args.manifest))
         with atomic_output(args.depfile) as tmp:
             tmp.write_text(f"{targets}: {deps}\n", encoding="utf-8")
+    if not args.quiet and result.jobs:
+        print(laid_out_line(result))
     if not args.quiet:
         names = ", ".join(str(p) for p in result.outputs.values())
         print(

@@ -92,6 +92,7 @@ OTHER_CODES = frozenset(
         "math.invalid",
         "index.see-missing",
         "index.page-mismatch",
+        "book.single-layout",
     }
 )
 

@@ -295,36 +295,93 @@ def _measured(cmd: list[str]) -> tuple[float, float]:
     return float(out[0]), float(out[1])
 
 
+def _measured_tree(cmd: list[str]) -> tuple[float, float, float]:
+    """Wall time, peak RSS of the process itself and peak RSS of any one of its worker
+    processes (MB), sampled from /proc every 50 ms (ru_maxrss of children gives only the
+    largest of all, the parent included)."""
+    started = time.perf_counter()
+    proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    own = workers = 0.0
+
+    def rss(pid: int) -> float:
+        try:
+            for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+                if line.startswith("VmRSS:"):
+                    return int(line.split()[1]) / 1024
+        except OSError:
+            pass
+        return 0.0
+
+    while proc.poll() is None:
+        own = max(own, rss(proc.pid))
+        try:
+            kids = Path(f"/proc/{proc.pid}/task/{proc.pid}/children").read_text().split()
+        except OSError:
+            kids = []
+        for kid in kids:
+            workers = max(workers, rss(int(kid)))
+        time.sleep(0.05)
+    if proc.returncode:
+        raise SystemExit(f"{cmd} failed")
+    return time.perf_counter() - started, own, workers
+
+
 def bench_book(runs: int, chapters: int = 200) -> None:
-    print(f"== book: {chapters} generated chapters (about 1,000 pages), PDF")
+    """Issue 15's figures in one run: --jobs 2 cold <= 0.6x WeasyPrint alone, --jobs 1 cold
+    <= 1.1x, one chapter edited <= 0.15x the cold build, 300 MB per process."""
+    print(
+        f"== book: {chapters} generated chapters (about 1,000 pages), PDF, {os.cpu_count()} cores"
+    )
     exe = [sys.executable, "-m", "convert"]
     with tempfile.TemporaryDirectory() as tmp:
         manifest = _book(Path(tmp) / "book", chapters)
-        out = Path(tmp) / "out"
-        cold, cold_rss = _measured(
-            [*exe, "book", str(manifest), "-o", str(out), "--format", "pdf,html", "-q"]
-        )
-        from pypdf import PdfReader
-
-        pages = len(PdfReader(out / "book.pdf").pages)
-        html = out / "book.html"
+        html_out = Path(tmp) / "html"
+        subprocess.run(
+            [*exe, "book", str(manifest), "-o", str(html_out), "--format", "html", "-q",
+             "--jobs", "0"],
+            check=True,
+        )  # fmt: skip
+        html = html_out / "book.html"
         alone_code = (
             "import sys, weasyprint; weasyprint.HTML(filename=sys.argv[1])"
             ".write_pdf(sys.argv[2], pdf_tags=True)"
         )
-        alone, alone_rss = _measured(
+        alone, alone_rss, _ = _measured_tree(
             [sys.executable, "-c", alone_code, str(html), str(Path(tmp) / "alone.pdf")]
         )
+        figures = {}
+        for jobs in (1, 2):
+            out = Path(tmp) / f"jobs{jobs}"
+            figures[jobs] = _measured_tree(
+                [*exe, "book", str(manifest), "-o", str(out), "--format", "pdf", "-q",
+                 "--jobs", str(jobs)]
+            )  # fmt: skip
+        from pypdf import PdfReader
+
+        pages = len(PdfReader(Path(tmp) / "jobs2" / "book.pdf").pages)
         chapter = manifest.parent / "chapters" / "ch050.md"
         chapter.write_text(chapter.read_text() + "\nOne more sentence.\n", encoding="utf-8")
-        warm, _ = _measured([*exe, "book", str(manifest), "-o", str(out), "--format", "pdf", "-q"])
+        edited = _measured_tree(
+            [*exe, "book", str(manifest), "-o", str(Path(tmp) / "jobs2"), "--format", "pdf",
+             "-q", "--jobs", "2"]
+        )  # fmt: skip
+    cold2, own2, workers2 = figures[2]
+    cold1, own1, _ = figures[1]
     print(
-        f"  pressroom book (cold cache)   {cold:7.1f} s  peak {cold_rss:6.0f} MB  {pages} pages"
-        f"  {pages / cold:5.1f} pages/s"
+        f"  WeasyPrint alone, same HTML   {alone:7.1f} s  peak {alone_rss:6.0f} MB  {pages} pages"
     )
-    print(f"  WeasyPrint alone, same HTML   {alone:7.1f} s  peak {alone_rss:6.0f} MB   (the limit)")
-    print(f"  ratio                         {cold / alone:7.2f}x")
-    print(f"  one chapter edited, rebuilt   {warm:7.1f} s  (other chapters from the cache)")
+    print(
+        f"  --jobs 2, cold cache          {cold2:7.1f} s  {cold2 / alone:5.2f}x  (limit 0.60x)"
+        f"  peak {own2:4.0f} MB main, {workers2:4.0f} MB a worker  (limit 300 MB)"
+    )
+    print(
+        f"  --jobs 1, cold cache          {cold1:7.1f} s  {cold1 / alone:5.2f}x  (limit 1.10x)"
+        f"  peak {own1:4.0f} MB  (limit 300 MB)"
+    )
+    print(
+        f"  one chapter edited, --jobs 2  {edited[0]:7.1f} s  {edited[0] / cold2:5.2f}x of cold"
+        "  (limit 0.15x)"
+    )
 
 
 SEED = ROOT.parent / "shared" / "corpus" / "seed-konotop.md"

@@ -20,11 +20,13 @@ The book is a client of the article recipe (``pipeline``), in the same stages:
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass, replace
 from pathlib import Path
+from typing import Any
 
 from ..config import Settings
-from ..diagnostics import Report
+from ..diagnostics import Diagnostic, Location, Report, Severity
 from ..files import all_or_nothing
 from ..pipeline import check_fonts, check_strict, profile_theme, self_check
 from ..profiles import get as get_profile
@@ -50,6 +52,12 @@ class BookResult:
     pages: int
     cache_hits: int
     cache_misses: int
+    # A parallel layout: the chapters (files) laid out in this run (the others came from
+    # the cache), and the chapters whose first page moved since the last build
+    # (file, was, now).
+    laid_out: tuple[str, ...] = ()
+    moved: tuple[tuple[str, int, int], ...] = ()
+    jobs: int = 0  # 0: laid out as one document
 
 
 def build_book(
@@ -59,12 +67,15 @@ def build_book(
     *,
     report: Report,
     use_cache: bool = True,
+    jobs: int | None = None,
 ) -> BookResult:
     """Build the book described by ``manifest`` into ``outdir`` in ``settings.formats``
     (see the module docstring). The book's own theme (``book.toml``) is used, not
     ``settings.theme``; its folder is the content root."""
     settings = settings or Settings()
     formats = set(settings.formats)
+    if jobs is None:
+        jobs = os.cpu_count() or 1
     spec = read_book(manifest)
     profile = get_profile(settings.profile)
     theme = profile_theme(spec.theme, spec.options, profile, report, spec.manifest)
@@ -79,6 +90,7 @@ def build_book(
     apparatus = book_apparatus(spec, chapters, theme, report)
     epub = "epub" in formats
     laid = None
+    settled = None
     if {"pdf", "html"} & formats or (epub and settings.page_list):
         from .layout import lay_out  # WeasyPrint: only when a PDF is laid out
 
@@ -100,23 +112,66 @@ def build_book(
                 apparatus=apparatus,
             )
 
-        laid = lay_out(
-            spec,
-            document,
-            theme,
-            profile=profile,
-            apparatus=apparatus,
-            cache=cache,
-            report=report,
-            allow_remote=settings.allow_remote,
-        )
-        theme = laid.theme
+        # A store's gutter grows with the page count: such a book is laid out whole,
+        # again until its gutter holds (``layout.lay_out``).
+        if jobs > 0 and not profile.gutter:
+            from ..writers.pdf_parts import Unsupported
+            from .parallel import lay_out_parallel
+
+            def render(**kw: Any) -> str:
+                return render_book_document(
+                    spec,
+                    kw.pop("contexts", contexts),
+                    theme,
+                    build=build,
+                    profile=profile,
+                    code_css=highlight,
+                    apparatus=apparatus,
+                    **kw,
+                )
+
+            try:
+                settled = lay_out_parallel(
+                    spec,
+                    contexts,
+                    render,
+                    theme,
+                    profile=profile,
+                    apparatus=apparatus,
+                    cache=cache,
+                    jobs=jobs,
+                    allow_remote=settings.allow_remote,
+                )
+            except Unsupported as why:
+                report.add(
+                    Diagnostic(
+                        "book.single-layout",
+                        Severity.INFO,
+                        Location(spec.manifest),
+                        f"laid out as one document: {why}",
+                    )
+                )
+                jobs = 0
+        if settled is None:
+            laid = lay_out(
+                spec,
+                document,
+                theme,
+                profile=profile,
+                apparatus=apparatus,
+                cache=cache,
+                report=report,
+                allow_remote=settings.allow_remote,
+            )
+            theme = laid.theme
     package = None
     if epub:
         # The EPUB after the layout: it carries the pages the PDF's blocks landed on.
         breaks = None
-        if laid is not None:
-            source = spec.page_break_source or print_edition(theme, spec.meta)
+        source = spec.page_break_source or print_edition(theme, spec.meta)
+        if settled is not None:
+            breaks = settled.page_breaks(source)
+        elif laid is not None:
             breaks = laid.layout.page_breaks(source, laid.labels)
         package = render_book_epub(
             spec,
@@ -134,6 +189,24 @@ def build_book(
     with all_or_nothing() as outputs:
         if package is not None:
             outputs["epub"] = write_epub(package, outdir / f"{stem}.epub")
+        if settled is not None and "html" in formats:
+            outputs["html"] = write_html(settled.html, outdir / f"{stem}.html")
+        if settled is not None and "pdf" in formats:
+            from ..writers.pdf import save_joined
+
+            pages = save_joined(
+                settled.pdf,
+                outdir / f"{stem}.pdf",
+                report=report,
+                profile=profile,
+                labels=settled.labels,
+                source=spec.manifest,
+                inspection=settled.inspection,
+                refused=settled.refused,
+                messages=settled.messages,
+            )
+            outputs["pdf"] = outdir / f"{stem}.pdf"
+            check_fonts(settled.families, theme.font_families(), report, spec.manifest)
         if laid is not None and "html" in formats:
             outputs["html"] = write_html(laid.layout.html, outdir / f"{stem}.html")
         if laid is not None and "pdf" in formats:
@@ -152,7 +225,16 @@ def build_book(
             check_fonts(result.families, theme.font_families(), report, spec.manifest)
         self_check(profile, outputs, report)
         check_strict(report, settings, spec.manifest)
-    return BookResult(outputs, len(chapters), pages, cache.hits, cache.misses)
+    return BookResult(
+        outputs,
+        len(chapters),
+        pages,
+        cache.hits,
+        cache.misses,
+        tuple(settled.laid_out) if settled is not None else (),
+        tuple(settled.moved) if settled is not None else (),
+        jobs,
+    )
 
 
 def dependencies(manifest: Path) -> list[Path]:

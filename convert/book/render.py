@@ -113,10 +113,21 @@ def render_book_document(
     code_css: str,
     front_only: bool = False,
     apparatus: Apparatus | None = None,
+    segment: frozenset[str] | None = None,
+    lead: int = 0,
+    page_reset: int | None = None,
+    margins_body: str = "",
+    index_body: str | None = None,
 ) -> str:
     """The whole book as one HTML document for WeasyPrint (``front_only``: only the pages
     before the main matter, laid out to count them); ``apparatus`` adds the lists of
-    figures and tables after the contents and the index at the end."""
+    figures and tables after the contents and the index at the end.
+
+    A segment of it for a parallel layout (``book/parallel.py``): ``segment`` names the
+    pieces shown (the others stay in the document, hidden, so structural selectors match
+    as in the whole book), ``lead`` empty pages come first, ``page_reset`` is the page
+    counter of the first page, ``margins_body`` stands in for the content (the document
+    of running heads and folios), ``index_body`` is the index with its page numbers."""
     lists = [
         {"kind": kind, "title": title, "entries": Markup(apparatus.list_entries(entries, "pdf"))}
         for kind, title, entries in (apparatus.lists() if apparatus else [])
@@ -138,8 +149,14 @@ def render_book_document(
         build=build,
         code_css=code_css,
         apparatus_lists=lists,
-        index_body=Markup(apparatus.index_pdf()) if apparatus else "",
+        index_body=Markup(index_body if index_body is not None else apparatus.index_pdf())
+        if apparatus
+        else "",
         index_title=apparatus.words.index if apparatus else "",
+        segment=segment,
+        lead=lead,
+        page_reset=page_reset,
+        margins_body=Markup(margins_body),
     )
 
 
@@ -189,6 +206,7 @@ def _chapter_context(chapter: Prepared, body: Markup) -> dict[str, Any]:
         "number": chapter.number,
         "anchor": chapter.anchor,
         "file_name": chapter.file_name,
+        "source": chapter.entry.path.name,  # what a parallel layout's report calls it
         "title": meta.title,
         "subtitle": meta.subtitle,
         "authors": meta.authors,

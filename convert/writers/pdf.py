@@ -182,25 +182,31 @@ class Layout:
         the scheme the PDF's page labels and contents use), for the EPUB's page-break
         markers. A page on which no block begins goes with the next one that does (or,
         at the very end, with the last); the cover has no marker."""
-        first: dict[int, str] = {}
-        for key, page in self.block_starts(attribute).items():
-            first.setdefault(page, key)  # dicts keep document order: the first one wins
-        at: dict[str, list[str]] = {}
-        waiting: list[str] = []
-        order: list[str] = []
-        last = None
-        for number in range(1, self.pages + 1):
-            label = labels.label(number)
-            if label != COVER:
-                waiting.append(label)
-                order.append(label)
-            if number in first and waiting:
-                last = first[number]
-                at.setdefault(last, []).extend(waiting)
-                waiting = []
-        if waiting and last is not None:
-            at[last].extend(waiting)
-        return PageBreaks({k: tuple(v) for k, v in at.items()}, source, tuple(order))
+        return page_breaks(self.block_starts(attribute), self.pages, source, labels)
+
+
+def page_breaks(starts: dict[str, int], pages: int, source: str, labels: PageLabels) -> PageBreaks:
+    """``Layout.page_breaks`` from the 1-based page each block begins on (in document
+    order) and the page count."""
+    first: dict[int, str] = {}
+    for key, page in starts.items():
+        first.setdefault(page, key)  # dicts keep document order: the first one wins
+    at: dict[str, list[str]] = {}
+    waiting: list[str] = []
+    order: list[str] = []
+    last = None
+    for number in range(1, pages + 1):
+        label = labels.label(number)
+        if label != COVER:
+            waiting.append(label)
+            order.append(label)
+        if number in first and waiting:
+            last = first[number]
+            at.setdefault(last, []).extend(waiting)
+            waiting = []
+    if waiting and last is not None:
+        at[last].extend(waiting)
+    return PageBreaks({k: tuple(v) for k, v in at.items()}, source, tuple(order))
 
 
 def warm_up(stylesheets: Sequence[Path] = ()) -> None:
@@ -352,7 +358,78 @@ def save_pdf(
     """
     rendered, source = layout.document, layout.source
     labels = labels or PageLabels.article(layout.pages)
-    found = layout.inspection
+    with _captured() as log, _observed_tags() as hints:
+        data = rendered.write_pdf(
+            pdf_identifier=identifier or None,
+            pdf_variant=profile.variant,
+            pdf_tags=profile.tagged,
+        )
+    with atomic_output(out) as tmp:
+        finished = finish_pdf(
+            data, tmp, profile=profile, labels=labels, report=report, source=source, hints=hints
+        )
+    report_layout(
+        report,
+        source=source,
+        labels=labels,
+        inspection=layout.inspection,
+        refused=layout.refused,
+        messages=[*layout.messages, *log.messages],
+        locate=locate,
+    )
+    families = frozenset(font.family for font in rendered.fonts.values())
+    return PdfResult(pages=finished.pages, families=families, html=layout.html)
+
+
+def save_joined(
+    data: bytes,
+    out: Path,
+    *,
+    report: Report,
+    profile: Profile,
+    labels: PageLabels,
+    source: Path,
+    inspection: Inspection,
+    refused: Sequence[str],
+    messages: Sequence[tuple[int, str]],
+) -> int:
+    """Finish and write a book joined from parts laid out in parallel (``pdf_join``):
+    what ``save_pdf`` does after WeasyPrint wrote the PDF. Returns the page count."""
+    with atomic_output(out) as tmp:
+        finished = finish_pdf(
+            data,
+            tmp,
+            profile=profile,
+            labels=labels,
+            report=report,
+            source=source,
+            tags_repaired=True,
+        )
+    report_layout(
+        report,
+        source=source,
+        labels=labels,
+        inspection=inspection,
+        refused=refused,
+        messages=messages,
+    )
+    return finished.pages
+
+
+def report_layout(
+    report: Report,
+    *,
+    source: Path,
+    labels: PageLabels,
+    inspection: Inspection,
+    refused: Sequence[str],
+    messages: Sequence[tuple[int, str]],
+    locate: Callable[[str], Location] | None = None,
+) -> None:
+    """What a layout found, as diagnostics: contents entries that print the wrong page,
+    text drawn off the page, refused resources and what WeasyPrint logged (for one
+    document, or for the parts of a book laid out in parallel)."""
+    found = inspection
     for problem in verify_toc(found, labels):
         report.add(Diagnostic("toc.page-mismatch", Severity.ERROR, Location(source), problem))
     for lost in found.overflow:
@@ -367,25 +444,15 @@ def save_pdf(
                 "make the content narrower (a wide table, an image, a long line of code)",
             )
         )
-    with _captured() as log, _observed_tags() as hints:
-        data = rendered.write_pdf(
-            pdf_identifier=identifier or None,
-            pdf_variant=profile.variant,
-            pdf_tags=profile.tagged,
-        )
-    with atomic_output(out) as tmp:
-        finished = finish_pdf(
-            data, tmp, profile=profile, labels=labels, report=report, source=source, hints=hints
-        )
     where = Location(source)
-    for item in layout.refused:
+    for item in refused:
         report.add(
             Diagnostic(
                 "pdf.refused", Severity.WARNING, where, f"resource refused: {item}", "left out"
             )
         )
     missing: dict[str, int] = {}
-    for level, message in [*layout.messages, *log.messages]:
+    for level, message in messages:
         if "refused " in message:
             continue  # already reported above, with the reason
         if _NO_ALT in message:
@@ -406,8 +473,6 @@ def save_pdf(
                 "an empty box is printed in its place",
             )
         )
-    families = frozenset(font.family for font in rendered.fonts.values())
-    return PdfResult(pages=finished.pages, families=families, html=layout.html)
 
 
 def write_pdf(

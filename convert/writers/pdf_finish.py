@@ -75,6 +75,7 @@ def finish_pdf(
     report: Report,
     source: Path,
     hints: TagHints | None = None,
+    tags_repaired: bool = False,
 ) -> Finished:
     """Apply ``profile`` to the PDF ``data`` and save it to ``out`` (see module docstring);
     ``hints`` (from the layout) name each structure element's language and link text."""
@@ -89,8 +90,9 @@ def finish_pdf(
     if profile.tagged:
         pdf.Root.ViewerPreferences = pdf.Root.get("/ViewerPreferences", Dictionary())
         pdf.Root.ViewerPreferences.DisplayDocTitle = True
-        repairs = repair_tags(pdf, hints)
-        if repairs.decorative_figures:
+        # A book laid out in parts had each part's tree repaired where its hints were.
+        repairs = repair_tags(pdf, hints) if not tags_repaired else None
+        if repairs is not None and repairs.decorative_figures:
             report.add(
                 Diagnostic(
                     "pdf.decorative-image",

@@ -163,3 +163,17 @@ def _write(cmap: bytes, mapping: dict[int, str | None], width: int) -> bytes:
             lines.append(f"<{code:0{width * 2}x}> <{text.encode('utf-16-be').hex()}>".encode())
         lines.append(b"endbfchar")
     return head + b"\n".join(lines) + tail
+
+
+def read_map(cmap: bytes) -> tuple[dict[int, str | None], int]:
+    """Code → text of a ToUnicode CMap, and the width of its codes in bytes (for merging
+    the maps of one font written by several documents)."""
+    entries = _entries(cmap)
+    return {e.code: e.text for e in entries}, max((e.width for e in entries), default=2)
+
+
+def write_map(template: bytes, mapping: dict[int, str | None], width: int) -> bytes:
+    """``template`` (a ToUnicode CMap) with its entries replaced by ``mapping``."""
+    if not _BLOCK.search(template):
+        return template
+    return _write(template, mapping, width)

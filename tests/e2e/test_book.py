@@ -187,7 +187,10 @@ def test_a_failed_pdf_leaves_no_epub_or_pdf_of_the_book(tmp_path: Path, monkeypa
     def refused(*args: object, **kwargs: object) -> None:
         raise ConvertError("cannot finish the PDF", code="pdf.layout")
 
+    # Both ways a book's PDF is written: one layout, and the parts joined.
     monkeypatch.setattr(pdf_writer, "save_pdf", refused)
-    out = tmp_path / "out"
-    assert main(["book", str(SAMPLE), "-o", str(out), "-q"]) == 1
-    assert not list(out.glob("*.pdf")) and not list(out.glob("*.epub"))
+    monkeypatch.setattr(pdf_writer, "save_joined", refused)
+    for jobs in ("0", "2"):
+        out = tmp_path / f"out{jobs}"
+        assert main(["book", str(SAMPLE), "-o", str(out), "-q", "--jobs", jobs]) == 1
+        assert not list(out.glob("*.pdf")) and not list(out.glob("*.epub"))
