@@ -318,13 +318,18 @@ def _owners(pdf: pikepdf.Pdf) -> Iterator[_Owner]:
 
 
 def _resource_dicts(pdf: pikepdf.Pdf) -> Iterator[pikepdf.Object]:
-    seen: set[int] = set()
+    """Every resource dictionary of a content stream; an indirect one once. A direct one
+    is yielded with each owner (what is done to it is done again, to the same effect):
+    pikepdf makes a new wrapper at each access, so its ``id()`` names nothing, and was
+    reused by a later dictionary once the first wrapper was freed, which then went
+    unvisited (a PDF/X-1a that kept a transparency key in one build and not the next)."""
+    seen: set[tuple[int, int]] = set()
     for owner in _owners(pdf):
         resources = owner.resources
-        ident = resources.objgen if resources.objgen != (0, 0) else id(resources)
-        if ident in seen:
-            continue
-        seen.add(ident)  # type: ignore[arg-type]
+        if resources.objgen != (0, 0):
+            if resources.objgen in seen:
+                continue
+            seen.add(resources.objgen)
         yield resources
 
 
