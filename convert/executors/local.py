@@ -145,6 +145,8 @@ def _collect(
         result, retire = slot.conn.recv()
     except (EOFError, OSError):
         # The worker died mid-document (a crash, the OOM killer): record it, replace it.
+        # Its pipe closes a moment before the process is reaped: wait for its exit code.
+        slot.process.join(timeout=5)
         code = slot.process.exitcode
         slot.job = None
         yield JobResult.failure(
