@@ -613,10 +613,20 @@ def _worker(args: argparse.Namespace) -> int:
     )
 
 
+def _count(n: int, noun: str) -> str:
+    return f"{n} {noun}" if n == 1 else f"{n} {noun}s"
+
+
 def laid_out_line(result: object) -> str:
     """What a parallel layout did: the chapters laid out (the others came from the
     cache) and the pages that moved since the last build."""
-    laid = [n for n in result.laid_out if n != "running heads and folios"]  # type: ignore[attr-defined]
+    # A part laid out again in a later round (the contents, once the pages are known) is
+    # named once.
+    laid = [
+        n
+        for n in dict.fromkeys(result.laid_out)  # type: ignore[attr-defined]
+        if n != "running heads and folios"
+    ]
     shown = ", ".join(laid[:8]) + (f" and {len(laid) - 8} more" if len(laid) > 8 else "")
     text = f"laid out ({result.jobs} job{'s' if result.jobs > 1 else ''}): "
     text += shown or "nothing (every part from the cache)"
@@ -669,8 +679,9 @@ def _book(args: argparse.Namespace) -> int:
     if not args.quiet:
         names = ", ".join(str(p) for p in result.outputs.values())
         print(
-            f"{args.manifest} → {names}: {result.chapters} chapters, {result.pages} pages "
-            f"({seconds:.1f} s; {result.cache_hits} chapters from cache)"
+            f"{args.manifest} → {names}: {_count(result.chapters, 'chapter')}, "
+            f"{_count(result.pages, 'page')} ({seconds:.1f} s; "
+            f"{_count(result.cache_hits, 'chapter')} from cache)"
         )
     return status
 

@@ -86,6 +86,8 @@ def build_book(
     )
     cache = ChapterCache(outdir / ".cache" if use_cache else None)
     chapters = prepare_chapters(spec, settings, report, cache)
+    # What the chapters found in the cache (the layout's parts and fonts use it too).
+    chapter_hits, chapter_misses = cache.hits, cache.misses
     build = build_for(spec.meta, spec.meta.title + "".join(c.article.markdown for c in chapters))
     apparatus = book_apparatus(spec, chapters, theme, report)
     epub = "epub" in formats
@@ -229,8 +231,8 @@ def build_book(
         outputs,
         len(chapters),
         pages,
-        cache.hits,
-        cache.misses,
+        chapter_hits,
+        chapter_misses,
         tuple(settled.laid_out) if settled is not None else (),
         tuple(settled.moved) if settled is not None else (),
         jobs,
