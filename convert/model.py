@@ -11,9 +11,9 @@ import datetime as dt
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any, ClassVar, Literal
 
-from .diagnostics import Locator
+from .diagnostics import Locator, Severity
 
 Target = Literal["html", "pdf", "epub"]
 
@@ -155,6 +155,15 @@ class Finding:
     page: str  # the EPUB page it is on ("" for the whole publication)
     needle: str  # what to look for in the source to name the line (an image's src)
     message: str
+
+    # What it costs the publication, said with every finding.
+    fix: ClassVar[str] = "the EPUB does not claim WCAG 2.2 AA conformance"
+
+    @property
+    def severity(self) -> Severity:
+        """A theme's code colours are the theme's to fix (a warning); an image without
+        a text alternative is the author's, reported where it stands (info)."""
+        return Severity.WARNING if self.code == "a11y.contrast" else Severity.INFO
 
 
 @dataclass(frozen=True, slots=True)

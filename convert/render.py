@@ -37,7 +37,7 @@ from markupsafe import Markup
 from .accessibility import CONFORMANCE, describe
 from .apparatus import Apparatus
 from .assets import check_image
-from .diagnostics import Report, Severity
+from .diagnostics import Report
 from .i18n import direction, format_date
 from .markdown.highlight import highlight_css
 from .model import (
@@ -45,6 +45,7 @@ from .model import (
     Asset,
     Build,
     EpubPackage,
+    Finding,
     Heading,
     Landmark,
     Meta,
@@ -361,12 +362,12 @@ def package_epub(
     cover: Asset | None,
     code: Markup | str,
     page_breaks: PageBreaks | None,
-    report: Callable[[str, str, str, str], None],
+    report: Callable[[Finding], None],
     publisher: str = "",
     rights: str = "",
 ) -> EpubPackage:
     """Finish an EPUB: navigation, landmarks, page list and accessibility (see the
-    module). ``report(code, page, needle, message)`` names a finding's source line."""
+    module). ``report(finding)`` names each accessibility finding's source line."""
     text = theme.messages(meta.lang)
     toc = nav_tree(pages)
     marks = landmarks(pages, text)
@@ -381,7 +382,7 @@ def package_epub(
         notes=any('epub:type="footnotes"' in page.xhtml for page in pages),
     )
     for finding in access.findings:
-        report(finding.code, finding.page, finding.needle, finding.message)
+        report(finding)
     nav_title = text("Contents")
     nav = theme.render(
         "nav.xhtml.j2",
@@ -461,9 +462,8 @@ def render_epub(
             apparatus_page(theme, "index", apparatus, stylesheets=sheets, lang=article.meta.lang)
         )
 
-    def finding(code: str, page: str, needle: str, message: str) -> None:
-        severity = Severity.WARNING if code == "a11y.contrast" else Severity.INFO
-        emit(code, needle, message, "the EPUB does not claim WCAG 2.2 AA conformance", severity)
+    def finding(found: Finding) -> None:
+        emit(found.code, found.needle, found.message, found.fix, found.severity)
 
     return package_epub(
         theme,

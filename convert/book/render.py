@@ -19,10 +19,10 @@ from typing import Any
 from markupsafe import Markup
 
 from ..apparatus import Apparatus, Doc, Style
-from ..diagnostics import Diagnostic, Location, Report, Severity
+from ..diagnostics import Diagnostic, Location, Report
 from ..errors import ConvertError
 from ..i18n import direction, format_date
-from ..model import Build, EpubPackage, Page, PageBreaks
+from ..model import Build, EpubPackage, Finding, Page, PageBreaks
 from ..profiles import Profile
 from ..render import (
     AssetNames,
@@ -343,13 +343,12 @@ def render_book_epub(
         )
     )
 
-    def finding(code: str, page: str, needle: str, message: str) -> None:
-        severity = Severity.WARNING if code == "a11y.contrast" else Severity.INFO
-        fix = "the EPUB does not claim WCAG 2.2 AA conformance"
-        if page in emitters:
-            emitters[page](code, needle, message, fix, severity)
+    def finding(found: Finding) -> None:
+        if found.page in emitters:
+            emitters[found.page](found.code, found.needle, found.message, found.fix, found.severity)
         else:
-            report.add(Diagnostic(code, severity, Location(spec.manifest), message, fix))
+            where = Location(spec.manifest)
+            report.add(Diagnostic(found.code, found.severity, where, found.message, found.fix))
 
     return package_epub(
         theme,
