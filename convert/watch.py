@@ -46,7 +46,7 @@ from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import TextIO
+from typing import Any, TextIO
 
 import watchfiles
 
@@ -525,30 +525,17 @@ class _Loop:
 
 
 @contextlib.contextmanager
-def _terminate_as_interrupt() -> Iterator[None]:
-    """SIGTERM stops the watch the way Ctrl-C does (in the main thread only, where
-    Python runs signal handlers)."""
+def _handled(signum: int, handler: Any) -> Iterator[None]:
+    """``handler`` for ``signum`` while the block runs (in the main thread only, where
+    Python runs signal handlers; elsewhere nothing changes)."""
     if threading.current_thread() is not threading.main_thread():
         yield
         return
-    previous = signal.signal(signal.SIGTERM, signal.default_int_handler)
+    previous = signal.signal(signum, handler)
     try:
         yield
     finally:
-        signal.signal(signal.SIGTERM, previous)
-
-
-@contextlib.contextmanager
-def _uninterrupted() -> Iterator[None]:
-    """Ctrl-C pressed again while shutting down must not leave a traceback behind."""
-    if threading.current_thread() is not threading.main_thread():
-        yield
-        return
-    previous = signal.signal(signal.SIGINT, signal.SIG_IGN)
-    try:
-        yield
-    finally:
-        signal.signal(signal.SIGINT, previous)
+        signal.signal(signum, previous)
 
 
 def run(
@@ -564,7 +551,8 @@ def run(
     the preview's port cannot be had."""
     log = Log(quiet=quiet, out=out, err=err)
     preview = server = loop = None
-    with _terminate_as_interrupt():
+    # SIGTERM stops the watch the way Ctrl-C does.
+    with _handled(signal.SIGTERM, signal.default_int_handler):
         try:
             if serve:
                 preview = Preview(str(target.path))
@@ -585,7 +573,8 @@ def run(
         except KeyboardInterrupt:
             pass
         finally:
-            with _uninterrupted():
+            # Ctrl-C pressed again while shutting down must not leave a traceback.
+            with _handled(signal.SIGINT, signal.SIG_IGN):
                 if loop is not None:
                     loop.close()
                 if server is not None:
