@@ -191,8 +191,9 @@ def build_book(
     with all_or_nothing() as outputs:
         if package is not None:
             outputs["epub"] = write_epub(package, outdir / f"{stem}.epub")
-        if settled is not None and "html" in formats:
-            outputs["html"] = write_html(settled.html, outdir / f"{stem}.html")
+        if "html" in formats and (settled is not None or laid is not None):
+            html = settled.html if settled is not None else laid.layout.html  # type: ignore[union-attr]
+            outputs["html"] = write_html(html, outdir / f"{stem}.html")
         if settled is not None and "pdf" in formats:
             from ..writers.pdf import save_joined
 
@@ -209,8 +210,6 @@ def build_book(
             )
             outputs["pdf"] = outdir / f"{stem}.pdf"
             check_fonts(settled.families, theme.font_families(), report, spec.manifest)
-        if laid is not None and "html" in formats:
-            outputs["html"] = write_html(laid.layout.html, outdir / f"{stem}.html")
         if laid is not None and "pdf" in formats:
             from ..writers.pdf import save_pdf
 
