@@ -46,7 +46,7 @@ from ..folios import COVER, PageLabels
 from ..model import PageBreaks
 from ..paths import within
 from ..profiles import Profile
-from . import pdf_css
+from . import pdf_css, pdf_leaders
 from .hyphens import languages
 from .hyphens import preload as preload_hyphenation
 from .pdf_finish import finish_pdf
@@ -55,6 +55,7 @@ from .pdf_tags import TagHints
 DATA_URL_LIMIT = 2 * 1024 * 1024
 
 pdf_css.install()
+pdf_leaders.install()
 
 
 class ConfinedFetcher(weasyprint.URLFetcher):
