@@ -162,7 +162,7 @@ def finish_pdf(
 
 def page_labels(pdf: pikepdf.Pdf, labels: PageLabels) -> None:
     """``/PageLabels``: one number-tree entry per range of pages."""
-    nums = Array()
+    nums = []
     for start, style, prefix, first in labels.ranges:
         entry = Dictionary(Type=Name.PageLabel)
         if style:
@@ -171,8 +171,8 @@ def page_labels(pdf: pikepdf.Pdf, labels: PageLabels) -> None:
                 entry.St = first
         if prefix:
             entry.P = pikepdf.String(prefix)
-        nums.extend([start, entry])
-    pdf.Root.PageLabels = Dictionary(Nums=nums)
+        nums += [start, entry]
+    pdf.Root.PageLabels = Dictionary(Nums=Array(nums))
 
 
 def strip_links(pdf: pikepdf.Pdf) -> None:

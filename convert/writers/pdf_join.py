@@ -40,6 +40,7 @@ import pikepdf
 from pikepdf import Array, Dictionary, Name, Stream
 
 from .pdf_parts import FontSource
+from .pdf_tags import flat_tree
 from .pdf_unicode import read_map, write_map
 
 
@@ -117,20 +118,14 @@ def join(
                     tree[key] = merged
         _collect(out, piece, dests, outline, wanted, copy=copy, source=src)
     if tree is not None:
-        nums = Array()
-        for key in sorted(parents):
-            nums.extend([key, parents[key]])
-        tree.ParentTree = out.make_indirect(Dictionary(Nums=nums))
+        tree.ParentTree = out.make_indirect(Dictionary(Nums=flat_tree(parents)))
         tree.ParentTreeNextKey = max([*parents, -1]) + 1
         _id_tree(out, tree)
     dangling = tuple(sorted(wanted - set(dests)))
     if dangling:
         _drop_links(out, set(dangling))
-    names = Array()
-    for name in sorted(dests):
-        names.extend([pikepdf.String(name), dests[name]])
     out.Root.Names = out.Root.get("/Names", Dictionary())
-    out.Root.Names.Dests = out.make_indirect(Dictionary(Names=names))
+    out.Root.Names.Dests = out.make_indirect(Dictionary(Names=flat_tree(dests)))
     _write_outline(out, outline)
     if margins is not None:
         _overlay(out, pikepdf.open(io.BytesIO(margins)))
@@ -298,10 +293,7 @@ def _id_tree(out: pikepdf.Pdf, tree: pikepdf.Object) -> None:
             by_id.setdefault(bytes(element.ID), element)
         stack.extend(_kids(element))
     if by_id:
-        names = Array()
-        for key in sorted(by_id):
-            names.extend([pikepdf.String(key), by_id[key]])
-        tree.IDTree = out.make_indirect(Dictionary(Names=names))
+        tree.IDTree = out.make_indirect(Dictionary(Names=flat_tree(by_id)))
 
 
 def _drop_links(out: pikepdf.Pdf, names: set[str]) -> None:
@@ -439,10 +431,7 @@ def _merge_fonts(
             for gid in glyphs:
                 bits[gid // 8] |= 0x80 >> (gid % 8)
             descriptor.CIDSet.write(bytes(bits))
-        w = Array()
-        for cid in sorted(widths):
-            w.extend([cid, Array([widths[cid]])])
-        descendant.W = w
+        descendant.W = flat_tree({cid: Array([advance]) for cid, advance in widths.items()})
         if template:
             keeper.ToUnicode = out.make_stream(write_map(template, text, width))
         for font_dict, key in uses:

@@ -218,3 +218,14 @@ def test_an_untagged_pdf_is_left_alone() -> None:
     pdf.add_blank_page()
     assert repair_tags(pdf) == type(repair_tags(pdf))()
     assert "/StructTreeRoot" not in pdf.Root
+
+
+def test_a_tree_leaf_is_flat_sorted_and_names_are_strings() -> None:
+    from convert.writers.pdf_tags import flat_tree
+
+    nums = flat_tree({10: pikepdf.Array([1]), 2: pikepdf.Array([2])})
+    assert [int(nums[0]), int(nums[2])] == [2, 10]
+    assert list(nums[1]) == [2]
+    names = flat_tree({"b": pikepdf.Dictionary(), "a": pikepdf.Dictionary()})
+    assert [str(names[0]), str(names[2])] == ["a", "b"]
+    assert isinstance(names[0], pikepdf.String)
