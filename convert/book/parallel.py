@@ -22,14 +22,17 @@ How (``lay_out_parallel``):
    number (contents, ``@page:`` references, the index) that turned out wrong, or when it
    numbered its own pages from a start that turned out wrong. The contents are laid out
    again with the true numbers, the index (last) once every mark's page is known.
-4. **Margins.** One document of empty pages, one per page of the book, each of the type
-   its page had (named page, side, blank) and setting the strings its page set, is laid
+4. **Margins.** Documents of empty pages, one per page of the book, each of the type
+   its page had (named page, side, blank) and setting the strings its page set, are laid
    out with the book's stylesheets: WeasyPrint draws the running heads and folios as in a
-   single layout, counters and ``string()`` included (``lay_out_margins``).
+   single layout, counters and ``string()`` included (``lay_out_margins``). The pages are
+   cut in stretches laid out by the workers, each after a lead page that carries the
+   strings and counters of the pages before it (``_stretches``); if a stretch does not
+   start where the one before it ended, one document is laid out instead.
 5. **Join** (``writers/pdf_join``): one PDF, the margins laid over the pages, one
    structure tree, outline, name tree of destinations and one subset per font.
 
-Every part, the margins and each merged font are cached in ``OUTDIR/.cache`` by what
+Every part, every stretch of the margins and each merged font are cached in ``OUTDIR/.cache`` by what
 they are made of (the HTML, the seeds and side they were laid out with, the theme's
 files, the versions), so a rebuild lays out only the segments that changed, and the
 ones whose printed numbers or side moved. ``Settled.laid_out`` names them.
@@ -40,6 +43,7 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import html as html_lib
+import itertools
 import json
 import multiprocessing
 import os
@@ -47,7 +51,7 @@ import re
 import signal
 import tempfile
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from multiprocessing.connection import Connection, wait
 from multiprocessing.process import BaseProcess
 from pathlib import Path
@@ -65,7 +69,7 @@ from ..theme import Theme
 from ..tree import split_tables
 from ..writers import pdf as pdf_writer
 from ..writers.pdf_join import Piece, join
-from ..writers.pdf_parts import Part, Unsupported, lay_out_margins, lay_out_part
+from ..writers.pdf_parts import PageRecord, Part, Unsupported, lay_out_margins, lay_out_part
 from .chapters import ChapterCache
 from .manifest import BookSpec
 
@@ -264,13 +268,25 @@ class _FontCache:
 _WORK: dict[str, Any] = {}  # what every task shares, set before the workers are forked
 
 
-def _task(job: tuple[str, int, dict]) -> Part:
-    html, lead, seeds = job
+def _task(job: tuple[str, str, int, Any]) -> Part:
+    """A worker's job: ``("part", html, lead, seeds)`` lays out a segment,
+    ``("margins", html, lead, total)`` a stretch of the running heads and folios."""
+    kind, html, lead, extra = job
     shared = _WORK
+    if kind == "margins":
+        return lay_out_margins(
+            html,
+            base=shared["base"],
+            roots=shared["roots"],
+            source=shared["source"],
+            font_store=shared["font_store"],
+            lead=lead,
+            total=extra,
+        )
     return lay_out_part(
         html,
         lead=lead,
-        seeds=seeds,
+        seeds=extra,
         base=shared["base"],
         roots=shared["roots"],
         source=shared["source"],
@@ -332,8 +348,10 @@ class _Runner:
             theirs.close()
             self.workers.append((process, mine))
 
-    def run(self, batch: list[tuple[str, int, dict]]) -> list[Part]:
-        if self.jobs == 1 or len(batch) == 1:
+    def run(self, batch: list[tuple[str, str, int, Any]]) -> list[Part]:
+        # One job alone is laid out here, until there are workers (a book of more than
+        # one segment): then they take every job, and this process stays small.
+        if self.jobs == 1 or (len(batch) == 1 and not self.workers):
             return [_task(job) for job in batch]
         if not self.workers:
             self._start()
@@ -513,13 +531,49 @@ def lay_out_parallel(
                 laid[n] = Laid(hit["part"], lead, side_of(page), start, seeds)
             else:
                 todo.append((n, page, key, html, lead, start, seeds))
-        parts = runner.run([(html, lead, seeds) for _n, _p, _k, html, lead, _s, seeds in todo])
+        parts = runner.run(
+            [("part", html, lead, seeds) for _n, _p, _k, html, lead, _s, seeds in todo]
+        )
         for (n, page, key, _html, lead, start, seeds), part in zip(todo, parts, strict=True):
             if part.running:
                 raise Unsupported("running elements (element()) in the margins")
             cache.put(key, {"part": part, "start": start})
             laid[n] = Laid(part, lead, side_of(page), start, seeds)
             laid_out.extend(segments[n].names)
+
+    def lay_margins(placed: _Placed) -> list[Part]:
+        """The running heads and folios, in stretches laid out side by side (one
+        document when the stretches would not be exact: see ``_stretches``)."""
+        records = placed.records
+        empty = [{**c, "body": Markup("")} for c in contexts]
+        counters = _PageCounters(laid[0].part.pages, [laid[n].part for n in laid if n])
+
+        def job(start: int, end: int) -> tuple[str, tuple[str, str, int, Any]]:
+            lead = [_carried(records, start)] if start else []
+            html = render(
+                contexts=empty,
+                front_pages=placed.front,
+                segment=frozenset(),
+                page_reset=start + 1 - len(lead) - placed.front,
+                counter_resets=counters.before(records, start) if start else (),
+                margins_body=_margins_body([*lead, *records[start:end]]),
+            )
+            key = "margins-" + _digest(fixed, html, len(records))
+            return key, ("margins", html, len(lead), len(records))
+
+        for stretches in (_stretches(records, placed.front, first_side), [(0, len(records))]):
+            jobs = [job(start, end) for start, end in stretches]
+            found = [cache.get(key) for key, _job in jobs]
+            todo = [n for n, hit in enumerate(found) if not isinstance(hit, Part)]
+            for n, part in zip(todo, runner.run([jobs[n][1] for n in todo]), strict=True):
+                cache.put(jobs[n][0], part)
+                found[n] = part
+            if todo and "running heads and folios" not in laid_out:
+                laid_out.append("running heads and folios")
+            parts = [part for part in found if isinstance(part, Part)]
+            if _continuous(parts):
+                return parts
+        return parts
 
     try:
         pdf_writer.warm_up([*theme.stylesheets("pdf")])
@@ -564,32 +618,19 @@ def lay_out_parallel(
             rounds += 1
         placed = _place(segments, laid, side_of)
         anchors, labels = placed.anchors, placed.labels
+        margins = lay_margins(placed)
     except BaseException:
         runner.terminate()
         raise
     finally:
         runner.close()
-    margins_html = render(
-        contexts=[{**c, "body": Markup("")} for c in contexts],
-        front_pages=placed.front,
-        segment=frozenset(),
-        margins_body=_margins_body(placed.records),
-    )
-    margins_key = "margins-" + _digest(fixed, margins_html)
-    margins = cache.get(margins_key)
-    if not isinstance(margins, Part):
-        margins = lay_out_margins(
-            margins_html, base=spec.root, roots=roots, source=spec.manifest, font_store=store
-        )
-        cache.put(margins_key, margins)
-        laid_out.append("running heads and folios")
     # Sides are the book's (a part laid out on the other side has the same page area).
-    if [(r.blank, r.name) for r in margins.pages] != [(r.blank, r.name) for r in placed.records]:
+    margin_pages = [(r.blank, r.name) for part in margins for r in part.pages]
+    if margin_pages != [(r.blank, r.name) for r in placed.records]:
         raise Unsupported("the running heads' pages do not fall as the parts' pages")
     fonts = {}
-    for item in [*laid.values()]:
-        fonts.update(item.part.fonts)
-    fonts.update(margins.fonts)
+    for part in [*(item.part for item in laid.values()), *margins]:
+        fonts.update(part.fonts)
     pieces = []
     for n in range(len(segments)):
         item = laid[n]
@@ -598,7 +639,11 @@ def lay_out_parallel(
         )
     try:
         joined = join(
-            pieces, margins.pdf, fonts=fonts, font_store=store, font_cache=_FontCache(cache)
+            pieces,
+            [part.pdf for part in margins],
+            fonts=fonts,
+            font_store=store,
+            font_cache=_FontCache(cache),
         )
     finally:
         if scratch is not None:
@@ -634,7 +679,9 @@ def lay_out_parallel(
     )
     messages = [m for n in range(len(segments)) for m in laid[n].part.messages]
     refused = [r for n in range(len(segments)) for r in laid[n].part.refused]
-    families = frozenset().union(*(laid[n].part.families for n in laid), margins.families)
+    families = frozenset().union(
+        *(laid[n].part.families for n in laid), *(part.families for part in margins)
+    )
     return Settled(
         pdf=joined.pdf,
         pages=len(placed.records),
@@ -763,6 +810,91 @@ def _same_area(pages: Sequence, records: Sequence) -> bool:
         # Mirrored margins swap left and right: the area's width and height matter, and
         # its horizontal place would too (a part is not moved sideways): compare all.
         if left != right:
+            return False
+    return True
+
+
+# A stretch of the running heads holds about this many pages: a few per worker for a
+# 1,000-page book, and after an edit that moves no page, none is laid out again.
+STRETCH_PAGES = 96
+
+
+def _stretches(records: Sequence, front: int, first_side: str) -> list[tuple[int, int]]:
+    """The book's pages cut into stretches ``[start, end)`` of about ``STRETCH_PAGES``,
+    each laid out as a document of its own after one lead page that carries what the
+    pages before it set: the strings (``_carried``) and the page counters (``page`` from
+    the page's number, the others from ``_PageCounters``). A stretch starts
+    in the main matter, on the side after a document's first page (so one lead page puts
+    it there), after a page that is not blank. Whether the stretches equal one document
+    is checked after they are laid out (``_continuous``)."""
+    first_other = "left" if first_side == "right" else "right"
+    cuts = [0]
+    for start in range(front + 1, len(records)):
+        if start - cuts[-1] < STRETCH_PAGES or len(records) - start < STRETCH_PAGES // 2:
+            continue
+        record, before = records[start], records[start - 1]
+        if record.side == first_other and not record.blank and not before.blank:
+            cuts.append(start)
+    return list(zip(cuts, [*cuts[1:], len(records)], strict=True))
+
+
+class _PageCounters:
+    """The page-based counters other than ``page`` (a theme's ``frontfolio``) where a
+    stretch starts: their values on the front matter's last page (the front part is laid
+    out from the first page, so its values are the book's), plus what each page after it
+    adds, learnt from the other parts as the change from page to page of each type (name,
+    blank, side). A guess: ``_continuous`` checks it against the stretch before."""
+
+    def __init__(self, front: Sequence[PageRecord], parts: Sequence[Part]) -> None:
+        self.front = len(front)
+        self.start = {k: v[-1] for k, v in (front[-1].counters if front else ()) if v}
+        self.start.pop("page", None)
+        self.steps: dict[tuple[str, bool, str], dict[str, int]] = {}
+        for part in parts:
+            # A part's first page follows its lead pages, which move no counter of this
+            # kind (they are plain pages of the body): its values are its own steps.
+            for before, page in itertools.pairwise([None, *part.pages]):
+                was = {k: v[-1] for k, v in before.counters if v} if before else {}
+                step = self.steps.setdefault((page.name, page.blank, page.side), {})
+                for name, values in page.counters:
+                    if name != "page" and values:
+                        step[name] = values[-1] - was.get(name, 0)
+
+    def before(self, records: Sequence[PageRecord], start: int) -> tuple[tuple[str, int], ...]:
+        values = dict(self.start)
+        for record in records[self.front : start]:
+            for name, step in self.steps.get((record.name, record.blank, record.side), {}).items():
+                values[name] = values.get(name, 0) + step
+        return tuple(sorted(values.items()))
+
+
+def _carried(records: Sequence, start: int) -> PageRecord:
+    """The lead page of a stretch from ``start``: the type of the page before it, and the
+    last value of every string set before it."""
+    last: dict[str, str] = {}
+    for record in records[:start]:
+        for name, values in record.strings:
+            if values:
+                last[name] = values[-1]
+    before = records[start - 1]
+    return replace(
+        before, blank=False, strings=tuple((name, (last[name],)) for name in sorted(last))
+    )
+
+
+def _continuous(stretches: Sequence[Part]) -> bool:
+    """Whether each stretch began with the page-based counters (``page`` aside, which its
+    lead page sets from the page's number) that the stretch before it ended with: then
+    the stretches are one document cut in pieces. A theme whose pages move another
+    counter in the main matter is not, and gets one document."""
+
+    def others(record: PageRecord) -> tuple:
+        return tuple((k, v) for k, v in record.counters if k != "page")
+
+    for before, after in itertools.pairwise(stretches):
+        if not before.pages or not after.leads:
+            return False
+        if others(before.pages[-1]) != others(after.leads[-1]):
             return False
     return True
 

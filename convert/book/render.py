@@ -116,6 +116,7 @@ def render_book_document(
     segment: frozenset[str] | None = None,
     lead: int = 0,
     page_reset: int | None = None,
+    counter_resets: Sequence[tuple[str, int]] = (),
     margins_body: str = "",
     index_body: str | None = None,
 ) -> str:
@@ -126,8 +127,9 @@ def render_book_document(
     A segment of it for a parallel layout (``book/parallel.py``): ``segment`` names the
     pieces shown (the others stay in the document, hidden, so structural selectors match
     as in the whole book), ``lead`` empty pages come first, ``page_reset`` is the page
-    counter of the first page, ``margins_body`` stands in for the content (the document
-    of running heads and folios), ``index_body`` is the index with its page numbers."""
+    counter of the first page and ``counter_resets`` the other page-based counters it
+    starts with, ``margins_body`` stands in for the content (the document of running heads
+    and folios), ``index_body`` is the index with its page numbers."""
     lists = [
         {"kind": kind, "title": title, "entries": Markup(apparatus.list_entries(entries, "pdf"))}
         for kind, title, entries in (apparatus.lists() if apparatus else [])
@@ -156,6 +158,7 @@ def render_book_document(
         segment=segment,
         lead=lead,
         page_reset=page_reset,
+        counter_resets=counter_resets,
         margins_body=Markup(margins_body),
     )
 

@@ -3,7 +3,8 @@
 Contract: ``join(pieces, margins, fonts=…, font_store=…)`` takes the PDFs of the parts in
 reading order (``Piece``: the part's bytes, which of its pages to keep, its stub
 destinations and its bookmarks' levels) and the PDF of running heads and folios (one page
-per page of the book, ``writers/pdf_parts.lay_out_margins``), and returns one PDF with:
+per page of the book, in stretches: ``writers/pdf_parts.lay_out_margins``), and returns
+one PDF with:
 
 - every page of the parts, in order, each with its margin page laid over it as a Form
   XObject marked as a pagination Artifact (PDF/UA: running heads and folios are not
@@ -64,7 +65,7 @@ _ARTIFACT = b"/Artifact <</Type /Pagination>> BDC"
 
 def join(
     pieces: Sequence[Piece],
-    margins: bytes | None,
+    margins: Sequence[bytes],
     *,
     fonts: Mapping[str, FontSource],
     font_store: pikepdf.Object | None = None,
@@ -127,8 +128,8 @@ def join(
     out.Root.Names = out.Root.get("/Names", Dictionary())
     out.Root.Names.Dests = out.make_indirect(Dictionary(Names=flat_tree(dests)))
     _write_outline(out, outline)
-    if margins is not None:
-        _overlay(out, pikepdf.open(io.BytesIO(margins)))
+    if margins:
+        _overlay(out, [pikepdf.open(io.BytesIO(data)) for data in margins])
     merged = _merge_fonts(out, fonts, font_store, font_cache)
     buffer = io.BytesIO()
     out.save(buffer, deterministic_id=True)
@@ -305,12 +306,13 @@ def _drop_links(out: pikepdf.Pdf, names: set[str]) -> None:
         page.obj.Annots = Array(kept)
 
 
-def _overlay(out: pikepdf.Pdf, margins: pikepdf.Pdf) -> None:
-    """Each margin page over its page, as a pagination Artifact, in a clean graphics
-    state (the page's own content is wrapped in q … Q)."""
-    if len(margins.pages) != len(out.pages):
-        raise ValueError(f"{len(margins.pages)} margin pages for {len(out.pages)} pages")
-    for number, (page, margin) in enumerate(zip(out.pages, margins.pages, strict=True)):
+def _overlay(out: pikepdf.Pdf, margins: Sequence[pikepdf.Pdf]) -> None:
+    """Each margin page (the stretches' pages in order) over its page, as a pagination
+    Artifact, in a clean graphics state (the page's own content is wrapped in q … Q)."""
+    pages = [page for stretch in margins for page in stretch.pages]
+    if len(pages) != len(out.pages):
+        raise ValueError(f"{len(pages)} margin pages for {len(out.pages)} pages")
+    for number, (page, margin) in enumerate(zip(out.pages, pages, strict=True)):
         form = out.copy_foreign(margin.as_form_xobject())
         # A name of its own (pages may share their resources) and no random one (pikepdf
         # makes them): same input, same bytes.

@@ -95,6 +95,7 @@ class Part:
     fonts: dict[str, FontSource] = field(default_factory=dict)
     html: str = ""  # the document laid out (cramped tables split)
     running: bool = False  # element() running elements: the margins cannot be redrawn
+    leads: list[PageRecord] = field(default_factory=list)  # the lead pages (margins only)
 
 
 class Unsupported(Exception):
@@ -138,7 +139,7 @@ def _record(context: object, page: object, state: object, recording: _Recording)
 
 @contextmanager
 def _hooks(
-    seeds: Mapping[str, Mapping[str, Sequence[int]]], *, margins: bool
+    seeds: Mapping[str, Mapping[str, Sequence[int]]], *, margins: bool, total: int | None = None
 ) -> Iterator[_Recording]:
     recording = _Recording()
     make_margin_boxes = weasyprint.layout.make_margin_boxes
@@ -148,6 +149,8 @@ def _hooks(
     def margin_boxes(context, page, state):  # type: ignore[no-untyped-def]
         _record(context, page, state, recording)
         if margins:
+            if total is not None:  # a stretch of the book's pages: counter(pages) is the book's
+                state[1]["pages"] = [total]
             yield from make_margin_boxes(context, page, state)
 
     def lookup(self, anchor_token, source_box, css_token, parse_again):  # type: ignore[no-untyped-def]
@@ -332,17 +335,22 @@ def lay_out_margins(
     roots: Sequence[Path],
     source: Path,
     font_store: Path | None,
+    lead: int = 0,
+    total: int | None = None,
 ) -> Part:
-    """Lay out the document of running heads and folios (one empty page per page of the
-    book) and write only its margin boxes: no page background, no printer's marks (the
-    parts have them), untagged (the join marks them as pagination artifacts)."""
-    with _hooks({}, margins=True) as recording:
+    """Lay out a document of running heads and folios (one empty page per page of the
+    book, or of a stretch of its pages after ``lead`` pages that carry the strings set
+    before it, dropped here; ``total`` is then the book's page count, for
+    ``counter(pages)``) and write only its margin boxes: no page background, no printer's
+    marks (the parts have them), untagged (the join marks them as pagination artifacts)."""
+    with _hooks({}, margins=True, total=total) as recording:
         layout = pdf_writer.layout_pdf(html, base=base, roots=roots, source=source)
+        document = layout.document.copy(layout.document.pages[lead:])
         with pdf_writer._captured() as log, _font_sources(font_store) as fonts:
-            data = layout.document.write_pdf(pdf_identifier=b"pressroom-margins")
+            data = document.write_pdf(pdf_identifier=b"pressroom-margins")
     return Part(
         pdf=data,
-        pages=list(recording.pages),
+        pages=list(recording.pages[lead:]),
         anchors={},
         bookmarks=[],
         stubs=(),
@@ -351,10 +359,11 @@ def lay_out_margins(
         block_starts={},
         toc={},
         overflow=[],
-        families=frozenset(font.family for font in layout.document.fonts.values()),
+        families=frozenset(font.family for font in document.fonts.values()),
         messages=[*layout.messages, *log.messages],
         refused=list(layout.refused),
         fonts=fonts,
         html=html,
         running=recording.running,
+        leads=list(recording.pages[:lead]),
     )

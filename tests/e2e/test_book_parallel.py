@@ -222,3 +222,50 @@ def test_a_worker_that_dies_leaves_the_book_to_one_layout(tmp_path: Path, monkey
     assert _texts(tmp_path / "crashed" / "field-guide.pdf") == _texts(
         tmp_path / "one" / "field-guide.pdf"
     )
+
+
+def _stretched(monkeypatch, seen: list[bool]) -> None:
+    """Running heads in stretches of four pages; ``seen`` gets each check's answer."""
+    monkeypatch.setattr(parallel, "STRETCH_PAGES", 4)
+    check = parallel._continuous
+
+    def noted(parts):  # type: ignore[no-untyped-def]
+        seen.append(check(parts))
+        return seen[-1]
+
+    monkeypatch.setattr(parallel, "_continuous", noted)
+
+
+@pytest.mark.parametrize(("book", "profile"), [(FIELD_GUIDE, "print"), (APPARATUS, "print")])
+def test_running_heads_in_stretches_as_one_layout(
+    book: Path, profile: str, field_guide, tmp_path: Path, monkeypatch
+) -> None:
+    """Folios, running heads and the front matter's roman folios (a counter that blank
+    pages move) come out of stretches laid out side by side as from one document."""
+    seen: list[bool] = []
+    _stretched(monkeypatch, seen)
+    _build(book, tmp_path / "two", 2, profile=profile)
+    assert seen == [True]  # stretches, not the fallback
+    name = f"{book.name}.pdf"
+    reference = field_guide[0] if book == FIELD_GUIDE else tmp_path / "one" / name
+    if book != FIELD_GUIDE:
+        _build(book, tmp_path / "one", 0, profile=profile)
+    assert _texts(tmp_path / "two" / name) == _texts(reference)
+
+
+def test_stretches_that_do_not_join_give_way_to_one_document(
+    field_guide, tmp_path: Path, monkeypatch
+) -> None:
+    """A wrong guess of the counters a stretch starts with is caught, and the running
+    heads are laid out as one document."""
+    seen: list[bool] = []
+    _stretched(monkeypatch, seen)
+    guess = parallel._PageCounters.before
+
+    def wrong(self, records, start):  # type: ignore[no-untyped-def]
+        return tuple((name, value + 3) for name, value in guess(self, records, start))
+
+    monkeypatch.setattr(parallel._PageCounters, "before", wrong)
+    _build(FIELD_GUIDE, tmp_path / "two", 2)
+    assert seen == [False, True]
+    assert _texts(tmp_path / "two" / "field-guide.pdf") == _texts(field_guide[0])
