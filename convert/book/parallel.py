@@ -32,10 +32,11 @@ How (``lay_out_parallel``):
 5. **Join** (``writers/pdf_join``): one PDF, the margins laid over the pages, one
    structure tree, outline, name tree of destinations and one subset per font.
 
-Every part, every stretch of the margins and each merged font are cached in ``OUTDIR/.cache`` by what
-they are made of (the HTML, the seeds and side they were laid out with, the theme's
-files, the versions), so a rebuild lays out only the segments that changed, and the
-ones whose printed numbers or side moved. ``Settled.laid_out`` names them.
+Every part, every stretch of the margins and each merged font are cached in
+``OUTDIR/.cache`` by what they are made of (the HTML, the seeds and side they were laid
+out with, the theme's files, the versions), so a rebuild lays out only the segments that
+changed, and the ones whose printed numbers or side moved. ``Settled.laid_out`` names
+them.
 """
 
 from __future__ import annotations
@@ -55,7 +56,7 @@ from dataclasses import dataclass, field, replace
 from multiprocessing.connection import Connection, wait
 from multiprocessing.process import BaseProcess
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from markupsafe import Markup
 
@@ -72,6 +73,9 @@ from ..writers.pdf_join import Piece, join
 from ..writers.pdf_parts import PageRecord, Part, Unsupported, lay_out_margins, lay_out_part
 from .chapters import ChapterCache
 from .manifest import BookSpec
+
+if TYPE_CHECKING:
+    import pikepdf
 
 _ID = re.compile(r'\sid="([^"]+)"')
 _HREF = re.compile(r'\shref="#([^"]+)"')
@@ -107,7 +111,7 @@ class Laid:
 class Settled:
     """The book laid out in parts and joined (see the module docstring)."""
 
-    pdf: bytes
+    pdf: pikepdf.Pdf  # joined, to be finished
     pages: int
     labels: PageLabels
     anchors: dict[str, int]  # anchor → 1-based physical page
