@@ -56,7 +56,7 @@ from dataclasses import dataclass, field, replace
 from multiprocessing.connection import Connection, wait
 from multiprocessing.process import BaseProcess
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from markupsafe import Markup
 
@@ -73,9 +73,6 @@ from ..writers.pdf_join import Piece, join
 from ..writers.pdf_parts import PageRecord, Part, Unsupported, lay_out_margins, lay_out_part
 from .chapters import ChapterCache
 from .manifest import BookSpec
-
-if TYPE_CHECKING:
-    import pikepdf
 
 _ID = re.compile(r'\sid="([^"]+)"')
 _HREF = re.compile(r'\shref="#([^"]+)"')
@@ -111,7 +108,7 @@ class Laid:
 class Settled:
     """The book laid out in parts and joined (see the module docstring)."""
 
-    pdf: pikepdf.Pdf  # joined, to be finished
+    pdf: bytes
     pages: int
     labels: PageLabels
     anchors: dict[str, int]  # anchor → 1-based physical page

@@ -29,7 +29,7 @@ from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, TypeAlias
+from typing import TypeAlias
 from urllib.parse import unquote, urlsplit
 from urllib.request import url2pathname
 
@@ -51,9 +51,6 @@ from .hyphens import languages
 from .hyphens import preload as preload_hyphenation
 from .pdf_finish import finish_pdf
 from .pdf_tags import TagHints
-
-if TYPE_CHECKING:
-    import pikepdf
 
 DATA_URL_LIMIT = 2 * 1024 * 1024
 
@@ -386,7 +383,7 @@ def save_pdf(
 
 
 def save_joined(
-    data: pikepdf.Pdf,
+    data: bytes,
     out: Path,
     *,
     report: Report,

@@ -67,7 +67,7 @@ class Finished:
 
 
 def finish_pdf(
-    data: bytes | pikepdf.Pdf,
+    data: bytes,
     out: Path,
     *,
     profile: Profile,
@@ -78,9 +78,8 @@ def finish_pdf(
     tags_repaired: bool = False,
 ) -> Finished:
     """Apply ``profile`` to the PDF ``data`` and save it to ``out`` (see module docstring);
-    ``hints`` (from the layout) name each structure element's language and link text.
-    ``data`` may be an open PDF (a joined book), which is finished in place."""
-    pdf = data if isinstance(data, pikepdf.Pdf) else pikepdf.open(io.BytesIO(data))
+    ``hints`` (from the layout) name each structure element's language and link text."""
+    pdf = pikepdf.open(io.BytesIO(data))
     flattened = 0
     if labels is not None:
         page_labels(pdf, labels)
