@@ -297,8 +297,9 @@ def _measured(cmd: list[str]) -> tuple[float, float]:
 
 def _measured_tree(cmd: list[str]) -> tuple[float, float, float]:
     """Wall time, peak RSS of the process itself and peak RSS of any one of its worker
-    processes (MB), sampled from /proc every 50 ms (ru_maxrss of children gives only the
-    largest of all, the parent included)."""
+    processes (MB), read from /proc every 50 ms (ru_maxrss of children gives only the
+    largest of all, the parent included). The high-water mark (VmHWM), so a peak between
+    two readings is not missed."""
     started = time.perf_counter()
     proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     own = workers = 0.0
@@ -306,7 +307,7 @@ def _measured_tree(cmd: list[str]) -> tuple[float, float, float]:
     def rss(pid: int) -> float:
         try:
             for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-                if line.startswith("VmRSS:"):
+                if line.startswith("VmHWM:"):
                     return int(line.split()[1]) / 1024
         except OSError:
             pass

@@ -139,6 +139,9 @@ def finish_pdf(
         compress_streams=True,
         object_stream_mode=objects,
     )
+    # Closed, not left to the cyclic collector: a book's objects would stay in memory
+    # while its written copy is read back.
+    pdf.close()
     pdf = pikepdf.open(first)
     unambiguous_stream_ends(pdf)
     final = io.BytesIO()
@@ -153,8 +156,10 @@ def finish_pdf(
     )
     # Written by Python, not by qpdf: a full disk is then an OSError the writer reports
     # (write.failed); qpdf aborts the whole process on a failed write.
+    pages = len(pdf.pages)
+    pdf.close()
     out.write_bytes(final.getvalue())
-    return Finished(pages=len(pdf.pages), flattened=flattened)
+    return Finished(pages=pages, flattened=flattened)
 
 
 # --- page labels, links, outline, tags -----------------------------------------------------

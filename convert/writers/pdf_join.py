@@ -133,6 +133,9 @@ def join(
     merged = _merge_fonts(out, fonts, font_store, font_cache)
     buffer = io.BytesIO()
     out.save(buffer, deterministic_id=True)
+    # Closed at once (qpdf lets the book's objects go), whenever the cyclic collector
+    # gets to the Python objects around it.
+    out.close()
     return Joined(buffer.getvalue(), dangling, merged)
 
 
