@@ -29,7 +29,7 @@ from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TypeAlias
+from typing import TYPE_CHECKING, TypeAlias
 from urllib.parse import unquote, urlsplit
 from urllib.request import url2pathname
 
@@ -51,6 +51,9 @@ from .hyphens import languages
 from .hyphens import preload as preload_hyphenation
 from .pdf_finish import finish_pdf
 from .pdf_tags import TagHints
+
+if TYPE_CHECKING:
+    import pikepdf
 
 DATA_URL_LIMIT = 2 * 1024 * 1024
 
@@ -383,7 +386,7 @@ def save_pdf(
 
 
 def save_joined(
-    data: bytes,
+    data: pikepdf.Pdf,
     out: Path,
     *,
     report: Report,

@@ -68,7 +68,7 @@ class Finished:
 
 
 def finish_pdf(
-    data: bytes,
+    data: bytes | pikepdf.Pdf,
     out: Path,
     *,
     profile: Profile,
@@ -79,8 +79,9 @@ def finish_pdf(
     tags_repaired: bool = False,
 ) -> Finished:
     """Apply ``profile`` to the PDF ``data`` and save it to ``out`` (see module docstring);
-    ``hints`` (from the layout) name each structure element's language and link text."""
-    pdf = pikepdf.open(io.BytesIO(data))
+    ``hints`` (from the layout) name each structure element's language and link text.
+    ``data`` may be an open PDF (a joined book): it is finished and closed."""
+    pdf = data if isinstance(data, pikepdf.Pdf) else pikepdf.open(io.BytesIO(data))
     flattened = 0
     if labels is not None:
         page_labels(pdf, labels)
