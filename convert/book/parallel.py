@@ -559,7 +559,9 @@ def lay_out_parallel(
                 front_pages=placed.front,
                 segment=frozenset(),
                 page_reset=start + 1 - len(lead) - placed.front,
-                counter_resets=counters.before(records, start) if start else (),
+                # The lead page stands for the page before the stretch: it is reset to
+                # the values before that page and moves them as that page did.
+                counter_resets=counters.before(records, start - 1) if start else (),
                 margins_body=_margins_body([*lead, *records[start:end]]),
             )
             key = "margins-" + _digest(fixed, html, len(records))
@@ -827,10 +829,10 @@ def _stretches(records: Sequence, front: int, first_side: str) -> list[tuple[int
     """The book's pages cut into stretches ``[start, end)`` of about ``STRETCH_PAGES``,
     each laid out as a document of its own after one lead page that carries what the
     pages before it set: the strings (``_carried``) and the page counters (``page`` from
-    the page's number, the others from ``_PageCounters``). A stretch starts
-    in the main matter, on the side after a document's first page (so one lead page puts
-    it there), after a page that is not blank. Whether the stretches equal one document
-    is checked after they are laid out (``_continuous``)."""
+    the page's number, the others from ``_PageCounters``). A stretch starts in the main
+    matter, on the side a document's second page falls on (so one lead page puts it
+    there), after a page that is not blank. Whether the stretches equal one document is
+    checked after they are laid out (``_continuous``)."""
     first_other = "left" if first_side == "right" else "right"
     cuts = [0]
     for start in range(front + 1, len(records)):
