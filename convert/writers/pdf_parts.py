@@ -81,17 +81,20 @@ class Part:
 
     pdf: bytes
     pages: list[PageRecord]
-    anchors: dict[str, int]  # anchor → page (0-based)
-    bookmarks: list[tuple[int, str]]  # (level, state) in document order
-    stubs: tuple[str, ...]
-    seeded: dict[str, tuple[tuple[str, tuple[int, ...]], ...]]  # anchor → counters used
-    local_lookups: bool  # target-counter() on an anchor of this part (its page counter)
-    block_starts: dict[str, int]  # data-block → page (0-based)
-    toc: dict[str, str]  # contents link → the number it prints
-    overflow: list[tuple[int, tuple[str, ...], str]]  # (page 0-based, words, edge)
-    families: frozenset[str]
-    messages: list[tuple[int, str]]
-    refused: list[str]
+    # What a body part has and a margins document does not: empty by default.
+    anchors: dict[str, int] = field(default_factory=dict)  # anchor → page (0-based)
+    bookmarks: list[tuple[int, str]] = field(default_factory=list)  # (level, state), in order
+    stubs: tuple[str, ...] = ()
+    # anchor → counters used
+    seeded: dict[str, tuple[tuple[str, tuple[int, ...]], ...]] = field(default_factory=dict)
+    local_lookups: bool = False  # target-counter() on an anchor of this part (its page counter)
+    block_starts: dict[str, int] = field(default_factory=dict)  # data-block → page (0-based)
+    toc: dict[str, str] = field(default_factory=dict)  # contents link → the number it prints
+    # (page 0-based, words, edge)
+    overflow: list[tuple[int, tuple[str, ...], str]] = field(default_factory=list)
+    families: frozenset[str] = frozenset()
+    messages: list[tuple[int, str]] = field(default_factory=list)
+    refused: list[str] = field(default_factory=list)
     fonts: dict[str, FontSource] = field(default_factory=dict)
     html: str = ""  # the document laid out (cramped tables split)
     running: bool = False  # element() running elements: the margins cannot be redrawn
@@ -351,14 +354,6 @@ def lay_out_margins(
     return Part(
         pdf=data,
         pages=list(recording.pages[lead:]),
-        anchors={},
-        bookmarks=[],
-        stubs=(),
-        seeded={},
-        local_lookups=False,
-        block_starts={},
-        toc={},
-        overflow=[],
         families=frozenset(font.family for font in document.fonts.values()),
         messages=[*layout.messages, *log.messages],
         refused=list(layout.refused),
