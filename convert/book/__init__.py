@@ -194,36 +194,36 @@ def build_book(
         if "html" in formats and (settled is not None or laid is not None):
             html = settled.html if settled is not None else laid.layout.html  # type: ignore[union-attr]
             outputs["html"] = write_html(html, outdir / f"{stem}.html")
-        if settled is not None and "pdf" in formats:
-            from ..writers.pdf import save_joined
+        if "pdf" in formats and (settled is not None or laid is not None):
+            from ..writers.pdf import save_joined, save_pdf
 
-            pages = save_joined(
-                settled.pdf,
-                outdir / f"{stem}.pdf",
-                report=report,
-                profile=profile,
-                labels=settled.labels,
-                source=spec.manifest,
-                inspection=settled.inspection,
-                refused=settled.refused,
-                messages=settled.messages,
-            )
-            outputs["pdf"] = outdir / f"{stem}.pdf"
-            check_fonts(settled.families, theme.font_families(), report, spec.manifest)
-        if laid is not None and "pdf" in formats:
-            from ..writers.pdf import save_pdf
-
-            result = save_pdf(
-                laid.layout,
-                outdir / f"{stem}.pdf",
-                report=report,
-                profile=profile,
-                labels=laid.labels,
-                identifier=build.identifier.encode("ascii"),
-            )
-            outputs["pdf"] = outdir / f"{stem}.pdf"
-            pages = result.pages
-            check_fonts(result.families, theme.font_families(), report, spec.manifest)
+            pdf = outdir / f"{stem}.pdf"
+            if settled is not None:  # laid out in parts and joined
+                pages = save_joined(
+                    settled.pdf,
+                    pdf,
+                    report=report,
+                    profile=profile,
+                    labels=settled.labels,
+                    source=spec.manifest,
+                    inspection=settled.inspection,
+                    refused=settled.refused,
+                    messages=settled.messages,
+                )
+                families = settled.families
+            else:
+                assert laid is not None  # laid out as one document
+                result = save_pdf(
+                    laid.layout,
+                    pdf,
+                    report=report,
+                    profile=profile,
+                    labels=laid.labels,
+                    identifier=build.identifier.encode("ascii"),
+                )
+                pages, families = result.pages, result.families
+            outputs["pdf"] = pdf
+            check_fonts(families, theme.font_families(), report, spec.manifest)
         self_check(profile, outputs, report)
         check_strict(report, settings, spec.manifest)
     return BookResult(
